@@ -162,3 +162,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("neuralrank: interrupted; finished models are kept and the next run resumes", file=sys.stderr)
         return 130
+
+# %% ../nbs/06_cli.ipynb #5701fce7
+import builtins
+if __name__ == '__main__' and not hasattr(builtins, 'get_ipython'): sys.exit(main())  # not when run as a notebook

@@ -18,8 +18,8 @@ from .data import load_split, dataset_name, parse_classes, classes_str, DATASETS
 from .models import PaperCNN
 
 # %% auto #0
-__all__ = ['resolve_device', 'ModelSpec', 'atomic_write', 'file_sha256', 'accuracy', 'train_epoch', 'CorruptCheckpointError',
-           'ModelZoo']
+__all__ = ['resolve_device', 'ModelSpec', 'atomic_write', 'remove_stale_temps', 'file_sha256', 'accuracy', 'train_epoch',
+           'CorruptCheckpointError', 'ModelZoo']
 
 # %% ../nbs/02_zoo.ipynb #faed40d5
 def resolve_device(device:str|torch.device|None='auto') -> torch.device:
@@ -86,6 +86,17 @@ def atomic_write(path:Path, write) -> Path:
     finally:
         if tmp.exists(): tmp.unlink()
     return path
+
+def _pid_alive(pid:int) -> bool:
+    try: os.kill(pid, 0); return True
+    except ProcessLookupError: return False
+    except PermissionError: return True
+
+def remove_stale_temps(folder:Path):
+    "Delete temporary files left by writers that were killed (their process is gone)"
+    for t in Path(folder).glob('.*.tmp-*'):
+        pid = t.name.rsplit('-', 1)[-1]
+        if pid.isdigit() and not _pid_alive(int(pid)): t.unlink(missing_ok=True)
 
 def file_sha256(path:Path) -> str:
     h = hashlib.sha256()
@@ -176,6 +187,7 @@ ModelZoo.load = _load
 def _train(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> dict:
     "Train `spec` (resuming a partial run), store it atomically and return its metadata"
     ckpt, jpath, ppath = self.paths(spec)
+    remove_stale_temps(self.folder)
     x, y = _split(spec.dataset, True, spec.classes, spec.train_size, spec.seed)
     torch.manual_seed(spec.seed)
     model = spec.build().to(self.device)

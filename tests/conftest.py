@@ -1,0 +1,26 @@
+"Shared fixtures: the data root, a small trained zoo, and a helper that runs the `neuralrank` command."
+import os, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault('NEURALRANK_DATA', str(REPO.parent/'shared'/'data'))
+
+
+def cli(*args, env=None, timeout=900):
+    "Run `neuralrank ARGS` in a subprocess; return the CompletedProcess (text output)"
+    exe = [shutil.which('neuralrank')] if shutil.which('neuralrank') else [sys.executable, '-m', 'neuralrank.cli']
+    return subprocess.run([*exe, *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def small_zoo(tmp_path_factory):
+    "A zoo folder with three quickly trained models: F0-4, M0-4 and the lite F0-4"
+    from neuralrank.zoo import ModelZoo, ModelSpec
+    folder = tmp_path_factory.mktemp('zoo')
+    zoo = ModelZoo(folder, device='cpu', eval_limit=300, progress=False)
+    specs = [ModelSpec('fashion', '0-4', train_size=1500, epochs=1), ModelSpec('mnist', '0-4', train_size=1500, epochs=1),
+             ModelSpec('fashion', '0-4', arch='lite', train_size=1500, epochs=1)]
+    zoo.ensure(specs)
+    return folder, specs

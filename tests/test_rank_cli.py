@@ -1,0 +1,92 @@
+"`neuralrank rank` and `neuralrank zoo` from the command line, on good and bad input."
+import json
+import numpy as np
+import pytest
+from PIL import Image
+from conftest import cli
+
+
+def test_rank_table_and_json(small_zoo):
+    folder, _ = small_zoo
+    r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 500)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].split()[:3] == ['rank', 'model', 'score'] and len(lines) == 4
+    r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 500, '--json')
+    res = json.loads(r.stdout)
+    assert {x['model'] for x in res} == {'F0-4', 'M0-4', 'F0-4^l'}
+    assert [x['rank'] for x in res] == [1, 2, 3]
+    assert res[0]['score'] >= res[1]['score'] >= res[2]['score']
+    assert {x['layer'] for x in res} == {'L5', 'L3'}  # default -1: each model's last dense layer
+    # a Fashion model ranks above the MNIST model for a Fashion target
+    order = [x['model'] for x in res]
+    assert order.index('F0-4') < order.index('M0-4')
+
+
+def test_rank_mnist_target_prefers_mnist_model(small_zoo):
+    folder, _ = small_zoo
+    res = json.loads(cli('rank', '--zoo', folder, '--target', 'mnist:0-4', '--limit', 500, '--json').stdout)
+    order = [x['model'] for x in res]
+    assert order.index('M0-4') < order.index('F0-4'), res
+
+
+def test_rank_image_folder_target(small_zoo, tmp_path):
+    "A user's ImageFolder (here MNIST digits saved as PNGs) is a valid target"
+    from neuralrank.data import load_split
+    x, y = load_split('mnist', train=False, classes='0-2', limit=90)
+    for i, (img, lab) in enumerate(zip(x, y)):
+        d = tmp_path/'digits'/f'class{int(lab)}'; d.mkdir(parents=True, exist_ok=True)
+        Image.fromarray((img[0].numpy()*255).astype(np.uint8)).save(d/f'{i}.png')
+    r = cli('rank', '--zoo', small_zoo[0], '--target', tmp_path/'digits', '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert len(res) == 3 and all(x['n'] == 90 for x in res)
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--target', 'svhn:0-4'], 'unknown dataset'),
+    (['--target', 'mnist:0-4', '--layer', '9'], 'has no layer 9'),
+    (['--target', 'mnist:0-4', '--layer', '5'], 'has no layer 5'),  # the lite model stops at L3: Algorithm 1's error
+    (['--target', 'mnist:0-4', '--layer', 'fc9'], "no module named 'fc9'"),
+    (['--target', 'mnist:0-4', '--limit', 40, '--dim', 50], 'D=50'),
+    (['--target', 'mnist:7', '--limit', 100], 'single-class'),
+    (['--target', 'mnist:0-4', '--dim', 0], 'positive integer'),
+    (['--target', 'mnist:11-12'], 'not in this dataset'),
+])
+def test_rank_bad_input(small_zoo, args, message):
+    r = cli('rank', '--zoo', small_zoo[0], *args)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert r.stderr.count('\n') == 1  # one line
+
+
+def test_rank_missing_and_empty_zoo(tmp_path):
+    r = cli('rank', '--zoo', tmp_path/'nothing', '--target', 'mnist')
+    assert r.returncode == 2 and 'does not exist' in r.stderr
+    (tmp_path/'empty').mkdir()
+    r = cli('rank', '--zoo', tmp_path/'empty', '--target', 'mnist')
+    assert r.returncode == 2 and 'holds no trained models' in r.stderr
+
+
+def test_rank_truncated_checkpoint(small_zoo, tmp_path):
+    "A damaged checkpoint is named in the error, never silently loaded"
+    import shutil
+    folder = tmp_path/'zoo'; shutil.copytree(small_zoo[0], folder)
+    ckpt = sorted(folder.glob('*.pt'))[0]
+    ckpt.write_bytes(ckpt.read_bytes()[:4096])
+    r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200)
+    assert r.returncode == 2 and ckpt.name in r.stderr and 'damaged' in r.stderr, r.stderr
+    ckpt.unlink()  # metadata without checkpoint
+    r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200)
+    assert r.returncode == 2 and 'missing' in r.stderr, r.stderr
+
+
+def test_missing_data_root(small_zoo, tmp_path):
+    r = cli('rank', '--zoo', small_zoo[0], '--target', 'fashion:0-4', '--data-root', tmp_path/'no-data')
+    assert r.returncode == 2, r.stderr
+    assert str(tmp_path/'no-data') in r.stderr and 'NEURALRANK_DATA' in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_zoo_listing(small_zoo):
+    r = cli('zoo', '--zoo', small_zoo[0])
+    assert r.returncode == 0 and 'F0-4^l' in r.stdout and 'test_accuracy' in r.stdout

@@ -1,0 +1,75 @@
+"`neuralrank reproduce` end to end with papermill (smoke profile), its index, and its behaviour when a report fails."
+import json
+from pathlib import Path
+import nbformat
+import pytest
+from conftest import cli, REPO
+
+REPORTS = ['neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
+           'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6']
+
+
+@pytest.fixture(scope='module')
+def smoke_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('reproduce')
+    r = cli('reproduce', '--profile', 'smoke', '--out', tmp/'out', '--zoo', tmp/'zoo', '--device', 'cpu')
+    return tmp, r
+
+
+def test_smoke_reproduce_runs_every_report(smoke_run):
+    tmp, r = smoke_run
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp/'out'
+    index = (out/'index.md').read_text()
+    assert '7 of 7 reports ran' in index and (out/'index.html').exists()
+    for name in REPORTS:
+        d = out/name
+        rep = json.loads((d/'report.json').read_text())
+        assert rep['setup']['profile'] == 'smoke'
+        assert rep['claims'] and all(c['verdict'] in ('held', 'did not hold') and c['evidence'] for c in rep['claims'])
+        assert any(f.endswith('.png') for f in rep['files']) and any(f.endswith('.csv') for f in rep['files'])
+        for f in rep['files']: assert (d/f).stat().st_size > 0, f
+        assert f'{name}.ipynb' in index and (d/f'{name}.ipynb').exists()
+        nb = nbformat.read(d/f'{name}.ipynb', as_version=4)
+        injected = [c for c in nb.cells if 'injected-parameters' in c.metadata.get('tags', [])]
+        assert injected and "profile = \"smoke\"" in injected[0].source
+    assert len(list((tmp/'zoo').glob('*.json'))) == 23
+
+
+def test_reports_reuse_the_zoo(smoke_run):
+    tmp, _ = smoke_run
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp/'zoo').glob('*.json')}
+    r = cli('reproduce', '--profile', 'smoke', '--only', 'table3,figure2', '--out', tmp/'out2', '--zoo', tmp/'zoo', '--device', 'cpu')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp/'zoo').glob('*.json')} == before
+    assert sorted(p.name for p in (tmp/'out2').iterdir() if p.is_dir()) == ['neuralrank_figure2', 'neuralrank_table3']
+
+
+def test_failing_report_is_named_and_others_still_run(tmp_path):
+    reports = tmp_path/'reports'; reports.mkdir()
+    for name, code in (('demo_good', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_good', 'Good')\n"
+                                     "rw.claim('T', 'works', True, '1 > 0'); rw.save()"),
+                       ('demo_bad', "raise RuntimeError('this report is broken')")):
+        nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'python3'}})
+        p = nbformat.v4.new_code_cell("out_dir = 'x'\nprofile = 'smoke'"); p.metadata['tags'] = ['parameters']
+        nb.cells = [p, nbformat.v4.new_code_cell(code)]
+        nbformat.write(nb, reports/f'{name}.ipynb')
+    r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env={'NEURALRANK_REPORTS': str(reports)})
+    assert r.returncode == 1
+    assert 'demo_bad' in r.stderr.splitlines()[-1] and 'this report is broken' in r.stderr
+    index = (tmp_path/'out'/'index.md').read_text()
+    assert '1 of 2 reports ran' in index and '**FAILED**' in index and '1 of 1 claims held' in index
+
+
+def test_unknown_report_name():
+    r = cli('reproduce', '--profile', 'smoke', '--only', 'table99')
+    assert r.returncode == 2 and 'unknown report' in r.stderr
+
+
+def test_report_notebooks_keep_their_parameters_cell():
+    "nbdev_clean must not strip the papermill tag (settings.ini allows the `tags` metadata key)"
+    for name in REPORTS:
+        nb = nbformat.read(REPO/'nbs'/'reports'/f'{name}.ipynb', as_version=4)
+        params = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
+        assert len(params) == 1, name
+        for p in ('profile', 'device', 'seed', 'data_root', 'zoo_dir', 'out_dir'): assert f'{p} =' in params[0].source
