@@ -81,6 +81,8 @@ def reproduce(profile:str='quick', only=None, device:str='auto', out=None, zoo_d
     reports = find_reports(only)
     out = Path(out or f'reproduce-{profile}').expanduser().resolve(); out.mkdir(parents=True, exist_ok=True)
     zoo_dir = Path(zoo_dir or user_cache_dir()/'zoo').expanduser().resolve()
+    data_root = data_root or os.environ.get('NEURALRANK_DATA')
+    # report notebooks run in their own folders: a relative data root must become absolute
     if data_root: os.environ['NEURALRANK_DATA'] = str(Path(data_root).expanduser().resolve())
     dev = resolve_device(device)
     t0 = time.time()

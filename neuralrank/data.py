@@ -176,7 +176,7 @@ def _mnist(root, train, download): return _torchvision_split('MNIST', 'MNIST', r
 def _fashion(root, train, download): return _torchvision_split('FashionMNIST', 'FashionMNIST', root, train, download)
 
 def _cifar10(root, train, download):
-    "Official pickled batches when present (or downloadable), else the `cifar10-jpeg` ImageFolder"
+    "The official pickled batches when present, else the `cifar10-jpeg` ImageFolder when present, else a download of the official batches"
     import torchvision
     official, jpeg = Path(root)/'cifar-10-batches-py', Path(root)/'cifar10-jpeg'/('train' if train else 'test')
     if official.exists() or not jpeg.exists():

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-os.environ.setdefault('NEURALRANK_DATA', str(REPO.parent/'shared'/'data'))
+# notebooks run in other working directories (nbs/, report folders): make a relative data root absolute
+os.environ['NEURALRANK_DATA'] = str(Path(os.environ.get('NEURALRANK_DATA', REPO.parent/'shared'/'data')).resolve())
 
 
 def cli(*args, env=None, timeout=900):
