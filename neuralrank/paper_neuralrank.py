@@ -15,12 +15,12 @@ from tqdm.auto import tqdm
 from .data import load_split, user_cache_dir, class_names
 from .zoo import ModelSpec, ModelZoo
 from .models import layer_outputs
-from .rank import pca, silhouette, rank_agreement, top_k_overlap, transfer_accuracy
+from .rank import pca, silhouette, rank_agreement, top_k_overlap, fit_logits
 
 # %% auto #0
 __all__ = ['PROFILES', 'TRAINING_SETS', 'TABLE6_BASE', 'LABELS', 'PAPER_TABLE2', 'PAPER_TABLE3', 'PAPER_TABLE4', 'PAPER_TABLE5',
            'PAPER_TABLE6', 'Profile', 'get_profile', 'zoo_specs_for', 'zoo_specs', 'open_zoo', 'load_models',
-           'target_split', 'transfer_table', 'layer_contrast', 'check_sharpest_contrast', 'check_top3_in_domain',
+           'target_split', 'score_and_transfer', 'layer_contrast', 'check_sharpest_contrast', 'check_top3_in_domain',
            'check_top2_then_cifar', 'check_cifar_above', 'check_rank_match', 'check_top_k', 'check_stable_over_dims',
            'model_palette', 'plot_heatmaps', 'plot_bars', 'plot_score_vs_accuracy', 'scores_over_dims',
            'plot_over_dims', 'plot_latent_3d']
@@ -84,16 +84,20 @@ def target_split(profile, dataset:str='fashion', classes='0-4', train:bool=False
     p = get_profile(profile)
     return load_split(dataset, train=train, classes=classes, root=root, limit=p.transfer_train_n if train else p.target_n, seed=seed)
 
-def transfer_table(models:dict, profile, dataset:str='fashion', classes='0-4', seed:int=0, root=None, progress=True) -> pd.Series:
-    "Transfer accuracy of every model on a target (frozen features, new logits layer), keyed by label"
+def score_and_transfer(models:dict, profile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
+                       variant:str='standard', seed:int=0, root=None, progress=True) -> pd.DataFrame:
+    "Silhouette (Algorithm 1) and transfer accuracy of every model on one target, from one forward pass per split"
     p = get_profile(profile)
-    train = target_split(p, dataset, classes, True, seed, root)
-    test = target_split(p, dataset, classes, False, seed, root)
-    return pd.Series({k: transfer_accuracy(m, train, test, epochs=p.transfer_epochs, seed=seed)
-                      for k, m in tqdm(models.items(), desc=f'transfer to {dataset} {classes}', disable=not progress, leave=False)},
-                     name='accuracy')
+    xtr, ytr = target_split(p, dataset, classes, True, seed, root)
+    xte, yte = target_split(p, dataset, classes, False, seed, root)
+    rows = {}
+    for k, m in tqdm(models.items(), desc=f'score and transfer to {dataset} {classes}', disable=not progress, leave=False):
+        fte, ftr = layer_outputs(m, xte, layer, to_cpu=False), layer_outputs(m, xtr, layer, to_cpu=False)
+        rows[k] = {'SC': silhouette(pca(fte, dim), yte, variant=variant),
+                   'accuracy': fit_logits(ftr, ytr, fte, yte, epochs=p.transfer_epochs, seed=seed)}
+    return pd.DataFrame(rows).T
 
-# %% ../nbs/05_paper_neuralrank.ipynb #2a82c7a2
+# %% ../nbs/05_paper_neuralrank.ipynb #fc2e8846
 LABELS = ['M10', 'M0-4', 'M5-9', 'F10', 'F0-4', 'F5-9', 'C10', 'C0-4', 'C5-9']
 
 PAPER_TABLE2 = pd.DataFrame([
@@ -114,7 +118,7 @@ PAPER_TABLE6 = pd.DataFrame({
     'accuracy': [0.940, 0.940, 0.893, 0.881, 0.879, 0.946, 0.946, 0.851, 0.863, 0.868]},
     index=TABLE6_BASE + [l + '^512' for l in TABLE6_BASE])
 
-# %% ../nbs/05_paper_neuralrank.ipynb #a35dd57d
+# %% ../nbs/05_paper_neuralrank.ipynb #539cc200
 def _fmt(s:pd.Series, n=None) -> str: return ', '.join(f'{k} {v:.3f}' for k, v in list(s.items())[:n])
 
 def layer_contrast(table:pd.DataFrame, top:int=3) -> pd.Series:
@@ -129,7 +133,7 @@ def check_top3_in_domain(table:pd.DataFrame, letter:str='M') -> tuple[bool, str]
     top = table.iloc[:, -1].nlargest(3)
     return all(k.startswith(letter) for k in top.index), f"top-3 at {table.columns[-1]}: {_fmt(top)}"
 
-# %% ../nbs/05_paper_neuralrank.ipynb #0c432720
+# %% ../nbs/05_paper_neuralrank.ipynb #0c2c1865
 def check_top2_then_cifar(scores:pd.Series) -> tuple[bool, str]:
     s = scores.sort_values(ascending=False)
     return set(s.index[:2]) == {'F0-4', 'F10'} and s.index[2].startswith('C'), f"ranking: {_fmt(s, 5)}, ..."
@@ -138,7 +142,7 @@ def check_cifar_above(scores:pd.Series, other:str='F5-9') -> tuple[bool, str]:
     c = scores[[k for k in scores.index if k.startswith('C')]]
     return bool((c > scores[other]).all()), f"CIFAR models {_fmt(c)}; {other} {scores[other]:.3f}"
 
-# %% ../nbs/05_paper_neuralrank.ipynb #6bfe956a
+# %% ../nbs/05_paper_neuralrank.ipynb #e04db341
 def check_rank_match(scores:pd.Series, acc:pd.Series, alpha:float=0.05) -> tuple[bool, str]:
     r = rank_agreement(scores[acc.index].values, acc.values)
     p1 = r['kendall_p']/2 if r['kendall_tau'] > 0 else 1 - r['kendall_p']/2
@@ -150,7 +154,7 @@ def check_top_k(scores:pd.Series, acc:pd.Series, k:int=5) -> tuple[bool, str]:
     top_s, top_a = list(a.nlargest(k).index), list(b.nlargest(k).index)
     return set(top_s) == set(top_a), f"top-{k} by score: {', '.join(top_s)}; by accuracy: {', '.join(top_a)}"
 
-# %% ../nbs/05_paper_neuralrank.ipynb #8e155bee
+# %% ../nbs/05_paper_neuralrank.ipynb #eb41589f
 def check_stable_over_dims(curves:pd.DataFrame, lo:int=5, hi:int=50) -> tuple[bool, str]:
     "`curves`: rows D, columns models; holds when the model order is identical for all D in [lo, hi]"
     sub = curves.loc[(curves.index >= lo) & (curves.index <= hi)]
@@ -162,7 +166,7 @@ def check_stable_over_dims(curves:pd.DataFrame, lo:int=5, hi:int=50) -> tuple[bo
     return not changes, (f"order at D=10: {' > '.join(ref)}; D in [{lo}, {hi}] with another order: {changes or 'none'}; "
                          f"lowest Kendall tau against D=10: {min(taus.values()):.2f}")
 
-# %% ../nbs/05_paper_neuralrank.ipynb #b0910f9c
+# %% ../nbs/05_paper_neuralrank.ipynb #725b64dd
 import matplotlib.pyplot as plt
 import seaborn as sns
 
@@ -209,7 +213,7 @@ def plot_score_vs_accuracy(panels:dict, title:str=''):
     if title: fig.suptitle(title)
     fig.tight_layout(); return fig
 
-# %% ../nbs/05_paper_neuralrank.ipynb #cbfed0bf
+# %% ../nbs/05_paper_neuralrank.ipynb #ffed88c7
 def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard') -> pd.DataFrame:
     "Silhouette at every D in `dims` (rows) for every model (columns)"
     out = {}
@@ -229,7 +233,7 @@ def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str=''):
     ax.set_xscale('log'); ax.set(xlabel='PCA dimension D', ylabel='silhouette score', title=title)
     ax.legend(ncol=2, fontsize=9); fig.tight_layout(); return fig
 
-# %% ../nbs/05_paper_neuralrank.ipynb #5816bce5
+# %% ../nbs/05_paper_neuralrank.ipynb #a0fbd854
 def plot_latent_3d(models:dict, x:torch.Tensor, y:torch.Tensor, layers, names=None, title:str=''):
     "3-D PCA scatter of each model's (rows) layers (columns), coloured by class, with each panel's silhouette"
     names = names or [str(i) for i in range(int(y.max()) + 1)]

@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 from .models import layer_outputs, resolve_layer, layer_names, model_device
 
 # %% auto #0
-__all__ = ['silhouette_samples', 'silhouette', 'pca', 'layer_scores', 'silhouette_table', 'neural_rank', 'transfer_accuracy',
-           'rank_agreement', 'top_k_overlap']
+__all__ = ['silhouette_samples', 'silhouette', 'pca', 'layer_scores', 'silhouette_table', 'neural_rank', 'fit_logits',
+           'transfer_accuracy', 'rank_agreement', 'top_k_overlap']
 
 # %% ../nbs/03_rank.ipynb #f74a27b9
 def _as_tensor(x, dtype=torch.float64):
@@ -190,21 +190,16 @@ def neural_rank(models, # dict label -> model, or a list of models
     return df
 
 # %% ../nbs/03_rank.ipynb #bee71dec
-def transfer_accuracy(model:nn.Module, # a trained model; it is not modified
-                      train:tuple, # (x, y) of the target training split
-                      test:tuple, # (x, y) of the target test split
-                      layer:int|str=-1, # the frozen layer that feeds the logits (-1: last latent layer)
-                      epochs:int=20, # passes over the training features
-                      lr:float=1e-3, # Adam learning rate, as for the zoo
-                      batch_size:int=100, # minibatch size
-                      dropout:float=0.4, # dropout on the frozen features while the new logits train
-                      seed:int=0, # seed of the new layer's initialisation and batch order
-                     ) -> float:
-    "Test accuracy after retraining only a new logits layer on frozen features of `model`"
-    (xtr, ytr), (xte, yte) = train, test
-    dev = model_device(model)
-    ftr = layer_outputs(model, xtr, layer, to_cpu=False)
-    fte = layer_outputs(model, xte, layer, to_cpu=False)
+def fit_logits(ftr:torch.Tensor, ytr:torch.Tensor, # frozen features and labels of the target training split
+               fte:torch.Tensor, yte:torch.Tensor, # the same for the target test split
+               epochs:int=20, # passes over the training features
+               lr:float=1e-3, # Adam learning rate, as for the zoo
+               batch_size:int=100, # minibatch size
+               dropout:float=0.4, # dropout on the frozen features while the new logits train
+               seed:int=0, # seed of the new layer's initialisation and batch order
+              ) -> float:
+    "Test accuracy of a new logits layer trained on frozen features (the only part of transfer learning that learns)"
+    dev = ftr.device
     codes, ytr = torch.unique(ytr, return_inverse=True)
     yte_codes = torch.searchsorted(codes, yte.clamp(max=codes.max()))
     known = codes[yte_codes] == yte  # test items of classes unseen in training can only be wrong
@@ -218,8 +213,19 @@ def transfer_accuracy(model:nn.Module, # a trained model; it is not modified
             idx = idx.to(dev)
             loss = F.cross_entropy(head(F.dropout(ftr[idx], dropout, training=True)), ytr[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    with torch.no_grad(): pred = head(fte).argmax(1).cpu()
+    with torch.no_grad(): pred = head(fte.to(dev)).argmax(1).cpu()
     return ((pred == yte_codes) & known).float().mean().item()
+
+def transfer_accuracy(model:nn.Module, # a trained model; it is not modified
+                      train:tuple, # (x, y) of the target training split
+                      test:tuple, # (x, y) of the target test split
+                      layer:int|str=-1, # the frozen layer that feeds the logits (-1: last latent layer)
+                      **kwargs, # epochs, lr, batch_size, dropout, seed: see `fit_logits`
+                     ) -> float:
+    "Test accuracy after retraining only a new logits layer on frozen features of `model`"
+    (xtr, ytr), (xte, yte) = train, test
+    ftr, fte = layer_outputs(model, xtr, layer, to_cpu=False), layer_outputs(model, xte, layer, to_cpu=False)
+    return fit_logits(ftr, ytr, fte, yte, **kwargs)
 
 # %% ../nbs/03_rank.ipynb #de000888
 def rank_agreement(scores, # one value per model (higher is better)
