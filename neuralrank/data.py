@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'DATASETS', 'user_cache_dir', 'data_root', 'DataNotFoundError', 'parse_classes', 'classes_str',
-           'select_classes', 'image_folder_files', 'load_image_folder', 'to_float_images', 'dataset_name',
-           'class_names', 'subset', 'load_split']
+__all__ = ['IMAGE_EXTS', 'DATASETS', 'user_cache_dir', 'data_root', 'progress_enabled', 'DataNotFoundError', 'parse_classes',
+           'classes_str', 'select_classes', 'image_folder_files', 'load_image_folder', 'to_float_images',
+           'dataset_name', 'class_names', 'subset', 'load_split']
 
 # %% ../nbs/00_data.ipynb #2edf708b
 def user_cache_dir() -> Path:
@@ -32,7 +32,12 @@ def data_root(root:str|Path|None=None, # explicit data root; wins over everythin
     if os.environ.get('NEURALRANK_DATA'): return Path(os.environ['NEURALRANK_DATA']).expanduser()
     return user_cache_dir()/'data'
 
-# %% ../nbs/00_data.ipynb #57846955
+# %% ../nbs/00_data.ipynb #d39fd930
+def progress_enabled(progress:bool=True) -> bool:
+    "Whether to show progress bars: `progress`, unless `NEURALRANK_PROGRESS=0` turns them off everywhere"
+    return bool(progress) and os.environ.get('NEURALRANK_PROGRESS', '1') != '0'
+
+# %% ../nbs/00_data.ipynb #5f1c3b8e
 class DataNotFoundError(FileNotFoundError):
     "A dataset is not in the data root and could not be downloaded"
     def __init__(self, name, root, detail=''):
@@ -42,7 +47,7 @@ class DataNotFoundError(FileNotFoundError):
                ". Point NEURALRANK_DATA (or --data-root) at a folder that holds it, or run once with a network.")
         super().__init__(msg)
 
-# %% ../nbs/00_data.ipynb #15a95c67
+# %% ../nbs/00_data.ipynb #4311e905
 def parse_classes(classes:str|int|list|tuple|range|None, # "0-4", "1,3", [5,6], range(5) or None for all
                  ) -> tuple[int, ...]|None:
     "Class indices as a sorted tuple of unique ints, or `None` for all classes"
@@ -69,7 +74,7 @@ def classes_str(classes:tuple|None) -> str:
     if c == list(range(c[0], c[-1]+1)) and len(c) > 1: return f"{c[0]}-{c[-1]}"
     return ','.join(map(str, c))
 
-# %% ../nbs/00_data.ipynb #d5ca6969
+# %% ../nbs/00_data.ipynb #a213c051
 def select_classes(x:torch.Tensor, # images (N, ...)
                    y:torch.Tensor, # labels (N,)
                    classes:tuple|None, # class indices to keep, None for all
@@ -84,7 +89,7 @@ def select_classes(x:torch.Tensor, # images (N, ...)
     keep = lookup[y] >= 0
     return x[keep], lookup[y[keep]]
 
-# %% ../nbs/00_data.ipynb #a213c051
+# %% ../nbs/00_data.ipynb #af586a8b
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
 def image_folder_files(folder:Path) -> tuple[list[Path], list[int], list[str]]:
@@ -99,7 +104,7 @@ def image_folder_files(folder:Path) -> tuple[list[Path], list[int], list[str]]:
     if not files: raise FileNotFoundError(f"image folder {folder} holds no images in class sub-folders (<class>/<image>)")
     return files, labels, classes
 
-# %% ../nbs/00_data.ipynb #d4caa550
+# %% ../nbs/00_data.ipynb #cf482056
 def _decode(path, size, crop):
     from PIL import Image
     with Image.open(path) as im:
@@ -139,7 +144,7 @@ def load_image_folder(folder:str|Path, # an ImageFolder tree: folder/<class>/<im
         torch.save({'x': x, 'y': y}, tmp); os.replace(tmp, cfile)
     return x, y, classes
 
-# %% ../nbs/00_data.ipynb #92eaa023
+# %% ../nbs/00_data.ipynb #91daf070
 def to_float_images(x:torch.Tensor, # uint8 images (N, C, H, W)
                     grey:bool=False, # convert RGB to one grey channel
                     size:int|None=None, # resize to size x size (antialiased bilinear)
@@ -156,7 +161,7 @@ def to_float_images(x:torch.Tensor, # uint8 images (N, C, H, W)
         out.append(xb.contiguous())
     return torch.cat(out) if out else torch.empty(0)
 
-# %% ../nbs/00_data.ipynb #91daf070
+# %% ../nbs/00_data.ipynb #da1e86db
 def _torchvision_split(cls_name, folder, root, train, download):
     import torchvision
     cls = getattr(torchvision.datasets, cls_name)
@@ -194,7 +199,7 @@ def _galaxy(root, train, download):
     x, y, _ = load_image_folder(folder, size=96, crop=0.5)
     return x, y
 
-# %% ../nbs/00_data.ipynb #b392e269
+# %% ../nbs/00_data.ipynb #664d121c
 # name: (loader, default grey, default size, aliases, class names)
 DATASETS = {
     'mnist': (_mnist, True, 28, ('m',), [str(i) for i in range(10)]),
@@ -218,7 +223,7 @@ def class_names(name:str) -> list[str]:
     "Class names of a named dataset"
     return DATASETS[dataset_name(name)][4]
 
-# %% ../nbs/00_data.ipynb #664d121c
+# %% ../nbs/00_data.ipynb #72433950
 def subset(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[torch.Tensor, torch.Tensor]:
     "A seeded random subset of `n` items (all of them, in their order, when `n` is None or too large)"
     if n is None or n >= len(y): return x, y

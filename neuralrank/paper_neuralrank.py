@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .data import load_split, user_cache_dir, class_names
+from .data import load_split, user_cache_dir, class_names, progress_enabled
 from .zoo import ModelSpec, ModelZoo
 from .models import layer_outputs
 from .rank import pca, silhouette, rank_agreement, top_k_overlap, fit_logits
@@ -91,7 +91,7 @@ def score_and_transfer(models:dict, profile, dataset:str='fashion', classes='0-4
     xtr, ytr = target_split(p, dataset, classes, True, seed, root)
     xte, yte = target_split(p, dataset, classes, False, seed, root)
     rows = {}
-    for k, m in tqdm(models.items(), desc=f'score and transfer to {dataset} {classes}', disable=not progress, leave=False):
+    for k, m in tqdm(models.items(), desc=f'score and transfer to {dataset} {classes}', disable=not progress_enabled(progress), leave=False):
         fte, ftr = layer_outputs(m, xte, layer, to_cpu=False), layer_outputs(m, xtr, layer, to_cpu=False)
         rows[k] = {'SC': silhouette(pca(fte, dim), yte, variant=variant),
                    'accuracy': fit_logits(ftr, ytr, fte, yte, epochs=p.transfer_epochs, seed=seed)}

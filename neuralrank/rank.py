@@ -15,6 +15,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from .models import layer_outputs, resolve_layer, layer_names, model_device
+from .data import progress_enabled
 
 # %% auto #0
 __all__ = ['silhouette_samples', 'silhouette', 'pca', 'layer_scores', 'silhouette_table', 'neural_rank', 'fit_logits',
@@ -171,7 +172,7 @@ def silhouette_table(models, # dict label -> model, or a list of models (their `
             except (IndexError, KeyError) as e: raise ValueError(f"model {name}: {e}") from None
     if dim > len(y): raise ValueError(f"PCA to D={dim} dimensions is impossible with {len(y)} target samples")
     rows = {name: layer_scores(m, x, y, layers, dim, variant, metric, batch_size)
-            for name, m in tqdm(items, desc='scoring models', disable=not progress, leave=False)}
+            for name, m in tqdm(items, desc='scoring models', disable=not progress_enabled(progress), leave=False)}
     return pd.DataFrame(rows).T.rename(columns=lambda l: f'L{l}' if isinstance(l, int) and l >= 0 else str(l))
 
 def neural_rank(models, # dict label -> model, or a list of models

@@ -107,12 +107,17 @@ def run_report(nb:Path, out_dir:Path, parameters:dict, kernel:str='python3') -> 
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir/nb.name
     t0, ok, err = time.time(), True, ''
+    saved = os.environ.get('NEURALRANK_PROGRESS')
+    os.environ['NEURALRANK_PROGRESS'] = '0'  # the kernel inherits it: no progress bars in the saved notebook
     try:
         pm.execute_notebook(str(nb), str(executed), parameters={**parameters, 'out_dir': str(out_dir)},
                             kernel_name=kernel, language='python', cwd=str(out_dir), progress_bar=False, log_output=False)
     except Exception as e:
         ok = False
         err = f"{e.ename}: {e.evalue}" if hasattr(e, 'ename') else f"{type(e).__name__}: {e}"
+    finally:
+        if saved is None: os.environ.pop('NEURALRANK_PROGRESS', None)
+        else: os.environ['NEURALRANK_PROGRESS'] = saved
     rep = {}
     if (out_dir/'report.json').exists():
         try: rep = json.loads((out_dir/'report.json').read_text())

@@ -14,7 +14,7 @@ from torch import nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .data import load_split, dataset_name, parse_classes, classes_str, DATASETS
+from .data import load_split, dataset_name, parse_classes, classes_str, DATASETS, progress_enabled
 from .models import PaperCNN
 
 # %% auto #0
@@ -201,7 +201,7 @@ def _train(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> dict:
             start, seconds = st['epoch'], st['seconds']
         except Exception: warnings.warn(f"ignoring unreadable partial checkpoint {ppath}")
     bar = tqdm(total=len(y)*spec.epochs, initial=len(y)*start, desc=f"train {spec.label}", unit='img', unit_scale=True,
-               leave=False, disable=not self.progress, position=bar_position)
+               leave=False, disable=not progress_enabled(self.progress), position=bar_position)
     xd, yd = (x.to(self.device), y.to(self.device)) if self.device.type != 'cpu' else (x, y)
     for epoch in range(start, spec.epochs):
         t0 = time.perf_counter()
@@ -239,7 +239,7 @@ def _ensure(self:ModelZoo, specs:list) -> list[dict]:
     "Train every spec that is not stored yet (one overall progress bar) and return all their metadata"
     specs = list(dict.fromkeys(specs))
     todo = [s for s in specs if not self.has(s)]
-    for s in tqdm(todo, desc=f"zoo: training {len(todo)} of {len(specs)} models", unit='model', disable=not self.progress or not todo):
+    for s in tqdm(todo, desc=f"zoo: training {len(todo)} of {len(specs)} models", unit='model', disable=not progress_enabled(self.progress) or not todo):
         self.train(s, bar_position=1)
     return [self.meta(s.key) for s in specs]
 ModelZoo.ensure = _ensure
