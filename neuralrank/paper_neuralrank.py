@@ -150,9 +150,9 @@ def check_rank_match(scores:pd.Series, acc:pd.Series, alpha:float=0.05) -> tuple
             f"Spearman {r['spearman_rho']:.2f}, weighted tau {r['weighted_tau']:.2f}, n={r['n']}")
 
 def check_top_k(scores:pd.Series, acc:pd.Series, k:int=5) -> tuple[bool, str]:
-    a, b = scores[acc.index], acc
-    top_s, top_a = list(a.nlargest(k).index), list(b.nlargest(k).index)
-    return set(top_s) == set(top_a), f"top-{k} by score: {', '.join(top_s)}; by accuracy: {', '.join(top_a)}"
+    a = scores[acc.index]
+    top_s, top_a = list(a.nlargest(k).index), list(acc.nlargest(k).index)
+    return top_k_overlap(a.values, acc.values, k) == 1, f"top-{k} by score: {', '.join(top_s)}; by accuracy: {', '.join(top_a)}"
 
 # %% ../nbs/05_paper_neuralrank.ipynb #eb41589f
 def check_stable_over_dims(curves:pd.DataFrame, lo:int=5, hi:int=50) -> tuple[bool, str]:

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from scipy import stats
 from tqdm.auto import tqdm
 
-from .models import layer_outputs, resolve_layer, layer_names, model_device
+from .models import layer_outputs, resolve_layer, model_device
 from .data import progress_enabled
 
 # %% auto #0
