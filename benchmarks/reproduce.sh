@@ -6,6 +6,8 @@ profile=${1:-quick}; device=${2:-auto}
 work=$(mktemp -d)
 export NEURALRANK_CACHE="$work/cache" NEURALRANK_DATA=${NEURALRANK_DATA:-$(cd "$(dirname "$0")/../.." && pwd)/shared/data}
 start=$(date +%s)
-neuralrank reproduce --profile "$profile" --device "$device" --out "$work/out" || true
+status=0
+neuralrank reproduce --profile "$profile" --device "$device" --out "$work/out" || status=$?
 end=$(date +%s)
-echo "reproduce --profile $profile on $device: $((end-start)) s wall; index: $work/out/index.md"
+echo "reproduce --profile $profile on $device: $((end-start)) s wall, exit status $status; index: $work/out/index.md"
+exit $status
