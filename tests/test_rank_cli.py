@@ -50,7 +50,7 @@ def test_rank_image_folder_target(small_zoo, tmp_path):
     (['--target', 'mnist:0-4', '--layer', 'fc9'], "no module named 'fc9'"),
     (['--target', 'mnist:0-4', '--limit', 40, '--dim', 50], 'D=50'),
     (['--target', 'mnist:7', '--limit', 100], 'single-class'),
-    (['--target', 'mnist:0-4', '--dim', 0], 'positive integer'),
+    (['--target', 'mnist:0-4', '--dim', 0], '--dim must be a whole number of at least 1'),
     (['--target', 'mnist:11-12'], 'not in this dataset'),
 ])
 def test_rank_bad_input(small_zoo, args, message):

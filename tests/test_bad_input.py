@@ -1,0 +1,225 @@
+"""Bad input from a user: one clear line and a non-zero exit, never a traceback, never a silently wrong answer.
+
+Each case says what the user gave and what they must see: the exit status, no `Traceback`, and the key words of the
+message. For the inputs that used to give a silently wrong result, the test checks that the right thing happens now."""
+import json, os, shutil, signal, subprocess, sys, textwrap, time
+from pathlib import Path
+import nbformat
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from conftest import cli, REPO
+
+
+def one_line_error(r, *words, code=2):
+    "The command failed with `code`, printed one `neuralrank: error:` line holding `words`, and no traceback"
+    assert r.returncode == code, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    assert 'Traceback' not in r.stderr, r.stderr
+    errors = [l for l in r.stderr.splitlines() if l.startswith('neuralrank: error:')]
+    assert len(errors) == 1, r.stderr
+    for w in words: assert w in errors[0], (w, errors[0])
+
+
+# --- targets, classes, numbers, layers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('args, words', [
+    (['--target', 'mnist:'], ["no classes after ':'"]),
+    (['--target', 'mnist:5-2'], ['runs backwards', '2-5']),
+    (['--target', 'mnist:a-b'], ["cannot read classes 'a-b'"]),
+    (['--target', 'mnist:-1'], ['negative']),
+    (['--target', 'svhn'], ["unknown dataset 'svhn'", './svhn']),
+    (['--target', ''], ['the target is empty']),
+    (['--target', 'mnist:0-4', '--limit', '-5'], ['--limit must be a whole number of at least 1', '-5']),
+    (['--target', 'mnist:0-4', '--limit', '0'], ['--limit must be a whole number of at least 1']),
+    (['--target', 'mnist:0-4', '--dim', '-3'], ['--dim must be a whole number']),
+    (['--target', 'mnist:0-4', '--layer', ''], ['the layer is empty']),
+    (['--target', 'mnist:0-4', '--device', 'gpu0'], ["unknown device 'gpu0'"]),
+])
+def test_rank_refuses_bad_arguments(small_zoo, args, words):
+    one_line_error(cli('rank', '--zoo', small_zoo[0], *args), *words)
+
+
+def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path):
+    "A folder ./mnist in the working directory does not replace the MNIST dataset; ./mnist names the folder"
+    d = tmp_path/'mnist'/'zero'; d.mkdir(parents=True)
+    for i in range(3): Image.new('L', (28, 28), i).save(d/f'{i}.png')
+    (tmp_path/'mnist'/'one').mkdir()
+    for i in range(3): Image.new('L', (28, 28), 255 - i).save(tmp_path/'mnist'/'one'/f'{i}.png')
+    exe = shutil.which('neuralrank')
+    r = subprocess.run([exe, 'rank', '--zoo', str(small_zoo[0]), '--target', 'mnist:0-4', '--limit', '300', '--json'],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert {x['n'] for x in json.loads(r.stdout)} == {300}  # the dataset's test split, not the 6 images of ./mnist
+    r = subprocess.run([exe, 'rank', '--zoo', str(small_zoo[0]), '--target', './mnist', '--dim', '2', '--json'],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert {x['n'] for x in json.loads(r.stdout)} == {6}
+
+
+def _noise_png(f) -> bytes:
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (28, 28), dtype=np.uint8)).save(f)
+    return f.read_bytes()
+
+
+@pytest.mark.parametrize('make, words', [
+    (lambda f: f.write_bytes(b'this is text, not a PNG'), ['cannot read image', 'bad.png']),
+    (lambda f: f.write_bytes(_noise_png(f)[:400]), ['cannot read image', 'bad.png']),  # truncated
+])
+def test_unreadable_image_is_named(small_zoo, tmp_path, make, words):
+    for c in ('a', 'b'):
+        (tmp_path/'imgs'/c).mkdir(parents=True)
+        for i in range(4): Image.new('L', (28, 28), 40*i + (c == 'b')*100).save(tmp_path/'imgs'/c/f'good{i}.png')
+    make(tmp_path/'imgs'/'a'/'bad.png')
+    one_line_error(cli('rank', '--zoo', small_zoo[0], '--target', tmp_path/'imgs', '--dim', '2'), *words)
+
+
+def test_api_refuses_bad_input():
+    "The Python API raises ValueError with the same words the command line prints"
+    from neuralrank.data import load_split
+    from neuralrank.rank import silhouette
+    x, y = torch.randn(50, 4), torch.arange(50) % 2
+    with pytest.raises(ValueError, match='x has no features'): silhouette(torch.zeros(50, 0), y)
+    with pytest.raises(ValueError, match='labels hold NaN'): silhouette(x, y.double().index_fill(0, torch.tensor([0]), float('nan')))
+    with pytest.raises(ValueError, match='one-dimensional'): silhouette(x, torch.stack([y, y], 1))
+    assert silhouette(x, ['a' if int(c) else 'b' for c in y]) == pytest.approx(silhouette(x, y))
+    with pytest.raises(ValueError, match='class 2.9 must be a whole number'): load_split('mnist', False, classes=[2.9, 5])
+    with pytest.raises(ValueError, match='limit must be a whole number'): load_split('mnist', False, limit=-5)
+    with pytest.raises(ValueError, match='the dataset name is empty'): load_split('')
+
+
+# --- paths ----------------------------------------------------------------------------------------------------------
+
+def test_out_that_is_a_file_or_under_a_file_or_unwritable(tmp_path):
+    f = tmp_path/'file.txt'; f.write_text('x')
+    for out, words in ((f, ['is a file, not a folder']), (f/'sub', ['which is a file']), ('/proc/neuralrank-out', ['cannot be written'])):
+        t0 = time.time()
+        r = cli('reproduce', '--profile', 'smoke', '--out', out, '--zoo', tmp_path/'zoo')
+        one_line_error(r, '--out', *words)
+        assert time.time() - t0 < 60 and not (tmp_path/'zoo').exists()  # refused before any training
+
+
+def test_zoo_that_is_a_file(tmp_path):
+    f = tmp_path/'zoo.txt'; f.write_text('x')
+    one_line_error(cli('rank', '--zoo', f, '--target', 'mnist'), 'zoo folder', 'is a file, not a folder')
+    one_line_error(cli('zoo', '--zoo', f), 'is a file, not a folder')
+    one_line_error(cli('reproduce', '--profile', 'smoke', '--zoo', f, '--out', tmp_path/'out'), '--zoo', 'is a file')
+
+
+def test_bad_device_leaves_no_folder(tmp_path):
+    one_line_error(cli('reproduce', '--profile', 'smoke', '--device', 'gpu0', '--out', tmp_path/'out'), "unknown device 'gpu0'")
+    assert not (tmp_path/'out').exists()
+    if not torch.cuda.is_available():
+        one_line_error(cli('reproduce', '--profile', 'smoke', '--device', 'cuda', '--out', tmp_path/'out'), 'no GPU is visible')
+        assert not (tmp_path/'out').exists()
+
+
+def test_only_with_no_names():
+    one_line_error(cli('reproduce', '--profile', 'smoke', '--only', ','), 'no report names')
+
+
+# --- zoo entries ----------------------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def zoo_copy(small_zoo, tmp_path):
+    folder = tmp_path/'zoo'; shutil.copytree(small_zoo[0], folder)
+    return folder, {json.loads(p.read_text())['label']: p for p in folder.glob('*.json')}
+
+
+def test_entry_naming_another_checkpoint_is_skipped(zoo_copy):
+    "M0-4's entry edited to point at F0-4's checkpoint used to rank F0-4 twice, once as M0-4"
+    folder, entries = zoo_copy
+    m = json.loads(entries['M0-4'].read_text()); f = json.loads(entries['F0-4'].read_text())
+    m['key'], m['sha256'] = f['key'], f['sha256']
+    entries['M0-4'].write_text(json.dumps(m))
+    r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200, '--json')
+    assert r.returncode == 0, r.stderr
+    assert sorted(x['model'] for x in json.loads(r.stdout)) == ['F0-4', 'F0-4^l']
+    warn = [l for l in r.stderr.splitlines() if l.startswith('neuralrank: warning:')]
+    assert len(warn) == 1 and entries['M0-4'].name in warn[0] and 'disagrees' in warn[0], r.stderr
+
+
+@pytest.mark.parametrize('edit, words', [
+    (lambda m: m['spec'].update(colour='red'), ['unknown spec field(s) colour']),
+    (lambda m: m.pop('sha256'), ['lacks sha256']),
+    (lambda m: m['spec'].pop('dataset'), ['incomplete model spec']),
+])
+def test_damaged_entry_is_skipped_with_its_name(zoo_copy, edit, words):
+    folder, entries = zoo_copy
+    m = json.loads(entries['M0-4'].read_text()); edit(m); entries['M0-4'].write_text(json.dumps(m))
+    r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200, '--json')
+    assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
+    assert 'M0-4' not in [x['model'] for x in json.loads(r.stdout)]
+    warn = [l for l in r.stderr.splitlines() if l.startswith('neuralrank: warning:')]
+    assert len(warn) == 1 and entries['M0-4'].name in warn[0] and all(w in warn[0] for w in words), r.stderr
+
+
+def test_checkpoint_that_does_not_unpickle(zoo_copy):
+    "A checkpoint whose bytes match the recorded hash but are not a checkpoint is named, not a traceback"
+    from neuralrank.zoo import file_sha256
+    folder, entries = zoo_copy
+    m = json.loads(entries['F0-4'].read_text())
+    ckpt = folder/f"{m['key']}.pt"; ckpt.write_bytes(b'not a torch file at all')
+    m['sha256'] = file_sha256(ckpt); entries['F0-4'].write_text(json.dumps(m))
+    one_line_error(cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200), ckpt.name, 'does not load')
+
+
+# --- reproduce: stale outputs, interrupts, two runs at once ----------------------------------------------------------
+
+def _report(folder:Path, name:str, code:str):
+    nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'python3'}})
+    p = nbformat.v4.new_code_cell("out_dir = 'x'\nprofile = 'smoke'"); p.metadata['tags'] = ['parameters']
+    nb.cells = [p, nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, folder/f'{name}.ipynb')
+
+
+def test_rerun_into_old_out_shows_no_stale_results(tmp_path):
+    reports = tmp_path/'reports'; reports.mkdir()
+    env = {'NEURALRANK_REPORTS': str(reports)}
+    _report(reports, 'demo_flaky', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_flaky', 'Flaky')\n"
+                                   "rw.claim('T', 'it works', True, 'first run'); rw.save()")
+    r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env=env)
+    assert r.returncode == 0 and '1 of 1 claims held' in (tmp_path/'out'/'index.md').read_text(), r.stderr
+    _report(reports, 'demo_flaky', "raise RuntimeError('broken this time')")
+    r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env=env)
+    assert r.returncode == 1
+    index = (tmp_path/'out'/'index.md').read_text()
+    assert '**FAILED**' in index and 'first run' not in index and '0 of 0 claims held' in index
+    assert not (tmp_path/'out'/'demo_flaky'/'report.json').exists()
+
+
+def test_ctrl_c_during_a_report_is_one_line(tmp_path):
+    reports = tmp_path/'reports'; reports.mkdir()
+    _report(reports, 'demo_slow', "import time\nopen('started', 'w').close()\ntime.sleep(120)")
+    exe = shutil.which('neuralrank')
+    p = subprocess.Popen([exe, 'reproduce', '--profile', 'smoke', '--out', str(tmp_path/'out')], stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, 'NEURALRANK_REPORTS': str(reports)}, start_new_session=True)
+    t0 = time.time()
+    while not (tmp_path/'out'/'demo_slow'/'started').exists():
+        assert p.poll() is None and time.time() - t0 < 120, p.stderr.read()
+        time.sleep(0.2)
+    os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    err = p.communicate(timeout=60)[1]
+    assert p.returncode == 130, err
+    assert 'Traceback' not in err and 'KeyboardInterrupt' not in err and 'IPKernelApp' not in err, err
+    assert err.strip().splitlines()[-1].startswith('neuralrank: interrupted'), err
+
+
+def test_no_kernel_chatter_on_the_console(tmp_path):
+    reports = tmp_path/'reports'; reports.mkdir()
+    _report(reports, 'demo_quiet', "x = 1")
+    r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env={'NEURALRANK_REPORTS': str(reports)})
+    assert r.returncode == 0 and 'IPKernelApp' not in r.stderr, r.stderr
+
+
+def test_two_processes_train_a_model_once(tmp_path):
+    "Two runs on one zoo: one trains the model, the other waits for it and reuses it"
+    script = textwrap.dedent(f"""
+        from neuralrank.zoo import ModelZoo, ModelSpec
+        print(ModelZoo({str(tmp_path/'zoo')!r}, device='cpu', eval_limit=100, progress=False)
+              .train_missing(ModelSpec('mnist', '0-4', train_size=1500, epochs=2)))
+    """)
+    procs = [subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert sorted(o[0].strip() for o in outs) == ['False', 'True'], outs
