@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from conftest import cli, REPO
 
-REPORTS = ['neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
+REPORTS = ['neurons_table1', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
            'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6']
 
 
@@ -21,7 +21,7 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
     assert r.returncode == 0, r.stderr[-3000:]
     out = tmp/'out'
     index = (out/'index.md').read_text()
-    assert '7 of 7 reports ran' in index and (out/'index.html').exists()
+    assert f'{len(REPORTS)} of {len(REPORTS)} reports ran' in index and (out/'index.html').exists()
     for name in REPORTS:
         d = out/name
         rep = json.loads((d/'report.json').read_text())
@@ -33,9 +33,10 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
         nb = nbformat.read(d/f'{name}.ipynb', as_version=4)
         injected = [c for c in nb.cells if 'injected-parameters' in c.metadata.get('tags', [])]
         assert injected and "profile = \"smoke\"" in injected[0].source and 'progress = False' in injected[0].source
-    assert len(list((tmp/'zoo').glob('*.json'))) == 23
+    assert len(list((tmp/'zoo').glob('*.json'))) == 23 + 2  # neuralRank's 23 and two LeNet-5s
     # reports come grouped under their paper, in the paper's order
     assert index.index('## neuralRank') < index.index('### Table 2') < index.index('### Table 4') < index.index('### Figure 2') < index.index('### Table 6')
+    assert index.index('## Neuron ranking') < index.index('### Table 1: the most important units')
 
 
 def test_verdicts_follow_from_the_tables(smoke_run):
