@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from conftest import cli, REPO
 
-REPORTS = ['neurons_table1', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
+REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
            'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6']
 
 
@@ -33,10 +33,12 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
         nb = nbformat.read(d/f'{name}.ipynb', as_version=4)
         injected = [c for c in nb.cells if 'injected-parameters' in c.metadata.get('tags', [])]
         assert injected and "profile = \"smoke\"" in injected[0].source and 'progress = False' in injected[0].source
-    assert len(list((tmp/'zoo').glob('*.json'))) == 23 + 2  # neuralRank's 23 and two LeNet-5s
+    labels = [json.loads(p.read_text())['label'] for p in (tmp/'zoo').glob('*.json')]
+    assert len(labels) == 23 + 3 + 9  # neuralRank's 23; two LeNet-5s and a VGG-16; 5 + 4 of them pruned and retrained
+    assert sum('LeNet-5+prune' in l for l in labels) == 5 and sum('VGG-16+prune' in l for l in labels) == 4
     # reports come grouped under their paper, in the paper's order
     assert index.index('## neuralRank') < index.index('### Table 2') < index.index('### Table 4') < index.index('### Figure 2') < index.index('### Table 6')
-    assert index.index('## Neuron ranking') < index.index('### Table 1: the most important units')
+    assert index.index('## Neuron ranking') < index.index('### Table 1: the most important units') < index.index('### Figure: feature maps') < index.index('### Table 2: compression')
 
 
 def test_verdicts_follow_from_the_tables(smoke_run):
@@ -49,6 +51,10 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     assert claims[0]['held'] == check_rank_match(t.SC, t.accuracy)[0]
     assert claims[1]['held'] == check_top_within(t.SC, t.accuracy)[0]
     assert claims[1]['evidence'] == check_top_within(t.SC, t.accuracy)[1]
+    from neuralrank.paper_neurons import check_near
+    t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
+    claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
+    assert claims[2]['held'] == check_near(t2.loc[('LeNet-5', 'shapley'), 'multiply-adds'], 137_000, 13_700, 'multiply-adds')[0]
 
 
 def test_reports_reuse_the_zoo(smoke_run):
