@@ -6,7 +6,8 @@ import pytest
 from conftest import cli, REPO
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
-           'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6']
+           'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6',
+           'sampling_figure4', 'sampling_table4', 'sampling_figure5', 'sampling_figure6', 'sampling_figure7']
 
 
 @pytest.fixture(scope='module')
@@ -34,11 +35,14 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
         injected = [c for c in nb.cells if 'injected-parameters' in c.metadata.get('tags', [])]
         assert injected and "profile = \"smoke\"" in injected[0].source and 'progress = False' in injected[0].source
     labels = [json.loads(p.read_text())['label'] for p in (tmp/'zoo').glob('*.json')]
-    assert len(labels) == 23 + 3 + 9  # neuralRank's 23; two LeNet-5s and a VGG-16; 5 + 4 of them pruned and retrained
+    assert len(labels) == 23 + 3 + 9 + 2  # neuralRank's 23; two LeNet-5s and a VGG-16; 5 + 4 of them pruned and retrained; the sampling paper's two
+    assert sum(l.endswith('LeNet-5-BN') for l in labels) == 1 and sum(l.endswith('GalaxyCNN') for l in labels) == 1, labels
     assert sum('LeNet-5+prune' in l for l in labels) == 5 and sum('VGG-16+prune' in l for l in labels) == 4
     # reports come grouped under their paper, in the paper's order
     assert index.index('## neuralRank') < index.index('### Table 2') < index.index('### Table 4') < index.index('### Figure 2') < index.index('### Table 6')
     assert index.index('## Neuron ranking') < index.index('### Table 1: the most important units') < index.index('### Figure: feature maps') < index.index('### Table 2: compression')
+    assert index.index('## Sampling') < index.index('### Figure 4: S1-S3') < index.index('### Table IV') < index.index('### Figure 5: S1') < index.index('### Figure 7: time')
+    assert 'Galaxy Zoo 1' in (out/'sampling_figure4'/'sampling_figure4.ipynb').read_text()  # said in every Galaxy Zoo report
 
 
 def test_verdicts_follow_from_the_tables(smoke_run):
@@ -55,6 +59,13 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
     claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
     assert claims[2]['held'] == check_near(t2.loc[('LeNet-5', 'shapley'), 'multiply-adds'], 137_000, 13_700, 'multiply-adds')[0]
+    from neuralrank.paper_sampling import check_best
+    t4 = pd.read_csv(smoke_run[0]/'out'/'sampling_figure4'/'figure4.csv')
+    claims = json.loads((smoke_run[0]/'out'/'sampling_figure4'/'report.json').read_text())['claims']
+    for d in t4.dataset.unique():  # the CSV holds means per size; every technique has the same runs per size
+        means = t4[t4.dataset == d].groupby('technique')[['S1', 'S2', 'S3']].mean()
+        claim = next(c for c in claims if c['claim'] == f'MaxMargin is best on all three query sets ({d})')
+        assert claim['held'] == check_best(means, 'max_margin')[0]
 
 
 def test_reports_reuse_the_zoo(smoke_run):
