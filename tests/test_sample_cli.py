@@ -1,0 +1,61 @@
+"`neuralrank sample`: a user's saved model and a zoo model, the indices file, and every bad input as one line."
+import json
+from pathlib import Path
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+from conftest import cli, cli_inprocess
+from test_bad_input import one_line_error
+
+
+@pytest.fixture(scope='module')
+def saved_model(tmp_path_factory):
+    "An untrained but deterministic MNIST classifier saved with torch.save, as a user would bring one"
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4*12*12, 16), nn.ReLU(), nn.Linear(16, 10))
+    path = tmp_path_factory.mktemp('model')/'net.pt'
+    torch.save(net, path)
+    return path
+
+
+def test_sample_writes_indices_and_scores(saved_model, tmp_path):
+    out = tmp_path/'idx.csv'
+    r = cli('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--technique', 'stratified_cm',
+            '--frac', '0.05', '--limit', '1000', '--out', out, '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    idx = pd.read_csv(out)['index'].to_numpy()
+    assert len(idx) == 50 == len(set(idx)) and idx.min() >= 0 and idx.max() < 1000
+    assert res['indices'] == sorted(idx.tolist()) and res['n'] == 1000 and res['latent layer'] == '5'
+    assert [s['sample'] for s in res['scores']] == ['stratified_cm', 'random (same size)']
+    for s in res['scores']: assert 0 <= s['S1'] <= 1 and 0 <= s['S2'] <= 1 and 0 <= s['S3'] <= 1
+
+
+def test_sample_is_deterministic_for_a_seed(saved_model):
+    runs = [json.loads(cli_inprocess('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--technique', t,
+                           '--limit', '600', '--seed', '3', '--json').stdout)['indices'] for t in ('vas', 'vas', 'max_margin')]
+    assert runs[0] == runs[1] and len(runs[2]) == 30
+
+
+@pytest.mark.parametrize('args, words', [
+    (['--frac', '0'], ['frac must be a number in (0, 1]']),
+    (['--frac', '1.5'], ['frac must be a number in (0, 1]']),
+    (['--frac', '0.0001'], ['is empty']),
+    (['--technique', 'kmeans'], ["unknown sampling technique 'kmeans'", 'max_margin']),
+    (['--layer', 'nope'], ['nope']),
+    (['--target', 'cifar10-rgb'], ['the model cannot read cifar10-rgb images']),
+    (['--j', '2'], ['j must be in [0, 1]']),
+    (['--k', '0'], ['k must be a whole number']),
+])
+def test_sample_refuses_bad_arguments(saved_model, args, words):
+    base = {'--layer': '6', '--target': 'mnist', '--limit': '300'}
+    given = dict(zip(args[::2], args[1::2]))
+    argv = [x for k, v in {**base, **given}.items() if k not in ('--frac', '--technique', '--j', '--k') for x in (k, v)]
+    argv += [x for k, v in given.items() if k in ('--frac', '--technique', '--j', '--k') for x in (k, v)]
+    one_line_error(cli_inprocess('sample', '--model', saved_model, *argv), *words)
+
+
+def test_sample_refuses_an_out_folder_and_a_missing_model(saved_model, tmp_path):
+    one_line_error(cli('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--out', tmp_path), 'is a folder')
+    one_line_error(cli('sample', '--model', tmp_path/'none.pt', '--layer', '6', '--target', 'mnist', '--zoo', tmp_path), 'no model')
