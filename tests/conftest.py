@@ -1,5 +1,6 @@
 "Shared fixtures: the data root, a small trained zoo, and a helper that runs the `neuralrank` command."
-import os, shutil, subprocess, sys
+import io, os, shutil, subprocess, sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 import pytest
 
@@ -13,6 +14,18 @@ def cli(*args, env=None, timeout=900):
     exe = [shutil.which('neuralrank')] if shutil.which('neuralrank') else [sys.executable, '-m', 'neuralrank.cli']
     return subprocess.run([*exe, *map(str, args)], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def cli_inprocess(*args):
+    """Run `neuralrank ARGS` through `neuralrank.cli.main` in this process, output captured; same result as `cli`
+    without the 4-5 s of starting Python and importing torch (for the many one-line-error cases; an exception that
+    escapes `main`, a traceback in a real run, fails the test)"""
+    from neuralrank.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try: code = main(list(map(str, args)))
+        except SystemExit as e: code = e.code if isinstance(e.code, int) else 1
+    return subprocess.CompletedProcess(['neuralrank', *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope='session')

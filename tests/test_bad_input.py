@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from conftest import cli, REPO
+from conftest import cli, cli_inprocess, REPO
 
 
 def one_line_error(r, *words, code=2):
@@ -37,7 +37,7 @@ def one_line_error(r, *words, code=2):
     (['--target', 'mnist:0-4', '--device', 'gpu0'], ["unknown device 'gpu0'"]),
 ])
 def test_rank_refuses_bad_arguments(small_zoo, args, words):
-    one_line_error(cli('rank', '--zoo', small_zoo[0], *args), *words)
+    one_line_error(cli_inprocess('rank', '--zoo', small_zoo[0], *args), *words)
 
 
 def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path):

@@ -4,7 +4,7 @@ from collections import OrderedDict
 import pytest
 import torch
 from torch import nn
-from conftest import cli
+from conftest import cli, cli_inprocess
 from test_bad_input import one_line_error
 
 
@@ -48,7 +48,7 @@ def test_zoo_model_by_label_table(small_zoo):
 def test_saved_model_bad_input(saved_model, args, words):
     base = {'--target': 'mnist', '--limit': '50'}
     for i in range(0, len(args), 2): base[args[i]] = args[i + 1]
-    one_line_error(cli('neurons', '--model', saved_model, *[a for kv in base.items() for a in kv]), *words)
+    one_line_error(cli_inprocess('neurons', '--model', saved_model, *[a for kv in base.items() for a in kv]), *words)
 
 
 def test_too_many_units_for_exact(small_zoo):

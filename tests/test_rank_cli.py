@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from conftest import cli
+from conftest import cli, cli_inprocess
 
 
 def test_rank_table_and_json(small_zoo):
@@ -54,7 +54,7 @@ def test_rank_image_folder_target(small_zoo, tmp_path):
     (['--target', 'mnist:11-12'], 'not in this dataset'),
 ])
 def test_rank_bad_input(small_zoo, args, message):
-    r = cli('rank', '--zoo', small_zoo[0], *args)
+    r = cli_inprocess('rank', '--zoo', small_zoo[0], *args)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.count('\n') == 1  # one line
