@@ -50,11 +50,11 @@ def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path):
     r = subprocess.run([exe, 'rank', '--zoo', str(small_zoo[0]), '--target', 'mnist:0-4', '--limit', '300', '--json'],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert {x['n'] for x in json.loads(r.stdout)} == {300}  # the dataset's test split, not the 6 images of ./mnist
+    assert {x['n'] for x in json.loads(r.stdout)['ranking']} == {300}  # the dataset's test split, not the 6 images of ./mnist
     r = subprocess.run([exe, 'rank', '--zoo', str(small_zoo[0]), '--target', './mnist', '--dim', '2', '--json'],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert {x['n'] for x in json.loads(r.stdout)} == {6}
+    assert {x['n'] for x in json.loads(r.stdout)['ranking']} == {6}
 
 
 def _noise_png(f) -> bytes:
