@@ -6,7 +6,7 @@ import pytest
 from conftest import cli, REPO
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
-           'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6',
+           'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6', 'neuralrank_estimators',
            'sampling_figure4', 'sampling_table4', 'sampling_figure5', 'sampling_figure6', 'sampling_figure7']
 
 
@@ -39,7 +39,8 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
     assert sum(l.endswith('LeNet-5-BN') for l in labels) == 1 and sum(l.endswith('GalaxyCNN') for l in labels) == 1, labels
     assert sum('LeNet-5+prune' in l for l in labels) == 5 and sum('VGG-16+prune' in l for l in labels) == 4
     # reports come grouped under their paper, in the paper's order
-    assert index.index('## neuralRank') < index.index('### Table 2') < index.index('### Table 4') < index.index('### Figure 2') < index.index('### Table 6')
+    assert index.index('## neuralRank') < index.index('### Table 2') < index.index('### Table 4') < index.index('### Figure 2') < index.index('### Table 6') < index.index('### Beyond the paper')
+    assert 'zoo models this paper' in index and '| C10 | cnn | cifar10 |' in index  # each paper's zoo with its test accuracies
     assert index.index('## Neuron ranking') < index.index('### Table 1: the most important units') < index.index('### Figure: feature maps') < index.index('### Table 2: compression')
     assert index.index('## Sampling') < index.index('### Figure 4: S1-S3') < index.index('### Table IV') < index.index('### Figure 5: S1') < index.index('### Figure 7: time')
     assert 'Galaxy Zoo 1' in (out/'sampling_figure4'/'sampling_figure4.ipynb').read_text()  # said in every Galaxy Zoo report
@@ -55,6 +56,12 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     assert claims[0]['held'] == check_rank_match(t.SC, t.accuracy)[0]
     assert claims[1]['held'] == check_top_within(t.SC, t.accuracy)[0]
     assert claims[1]['evidence'] == check_top_within(t.SC, t.accuracy)[1]
+    from neuralrank.paper_neuralrank import check_top1_as_often
+    est = smoke_run[0]/'out'/'neuralrank_estimators'
+    agree = pd.read_csv(est/'estimators_agreement.csv', index_col=[0, 1])
+    claims = json.loads((est/'report.json').read_text())['claims']
+    assert claims[1]['held'] == check_top1_as_often({t: agree.loc[t] for t in agree.index.get_level_values(0).unique()})[0]
+    assert len(agree) == 4*7 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'leep'}
     from neuralrank.paper_neurons import check_near
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
     claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
