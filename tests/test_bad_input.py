@@ -134,7 +134,7 @@ def test_entry_naming_another_checkpoint_is_skipped(zoo_copy):
     entries['M0-4'].write_text(json.dumps(m))
     r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200, '--json')
     assert r.returncode == 0, r.stderr
-    assert sorted(x['model'] for x in json.loads(r.stdout)) == ['F0-4', 'F0-4^l']
+    assert sorted(x['model'] for x in json.loads(r.stdout)['ranking']) == ['F0-4', 'F0-4^l']
     warn = [l for l in r.stderr.splitlines() if l.startswith('neuralrank: warning:')]
     assert len(warn) == 1 and entries['M0-4'].name in warn[0] and 'disagrees' in warn[0], r.stderr
 
@@ -149,7 +149,7 @@ def test_damaged_entry_is_skipped_with_its_name(zoo_copy, edit, words):
     m = json.loads(entries['M0-4'].read_text()); edit(m); entries['M0-4'].write_text(json.dumps(m))
     r = cli('rank', '--zoo', folder, '--target', 'fashion:0-4', '--limit', 200, '--json')
     assert r.returncode == 0 and 'Traceback' not in r.stderr, r.stderr
-    assert 'M0-4' not in [x['model'] for x in json.loads(r.stdout)]
+    assert 'M0-4' not in [x['model'] for x in json.loads(r.stdout)['ranking']]
     warn = [l for l in r.stderr.splitlines() if l.startswith('neuralrank: warning:')]
     assert len(warn) == 1 and entries['M0-4'].name in warn[0] and all(w in warn[0] for w in words), r.stderr
 
