@@ -199,7 +199,7 @@ def test_ctrl_c_during_a_report_is_one_line(tmp_path):
         assert p.poll() is None and time.time() - t0 < 120, p.stderr.read()
         time.sleep(0.2)
     os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
-    err = p.communicate(timeout=60)[1]
+    err = p.communicate(timeout=180)[1]  # the kernel shuts down first; a loaded CI machine has taken over 60 s
     assert p.returncode == 130, err
     assert 'Traceback' not in err and 'KeyboardInterrupt' not in err and 'IPKernelApp' not in err, err
     assert err.strip().splitlines()[-1].startswith('neuralrank: interrupted'), err
