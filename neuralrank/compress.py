@@ -132,7 +132,7 @@ def _prune_describe(args:dict) -> str:
 
 register_transform('prune', _prune_apply, lambda parent, info: prune_units(parent, info['keep']), _prune_describe)
 
-RETRAIN = dict(optimizer='sgd', lr=0.1, lr_end=0.001, momentum=0.9, weight_decay=5e-4, patience=2)
+RETRAIN = dict(optimizer='sgd', lr=0.1, lr_end=0.001, momentum=0.9, weight_decay=5e-4, patience=2, holdout=0.1)
 
 def pruned_spec(parent:ModelSpec, # the trained network
                 keep:dict, # layer -> unit indices to keep (`keep_top`)

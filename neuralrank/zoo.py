@@ -99,7 +99,8 @@ class ModelSpec:
     parent:ModelSpec|None=None # the model this one starts from
     transform:str|None=None # a name in `TRANSFORMS`, applied to the parent before training
     transform_args:tuple=() # its arguments, as a dict or (name, value) pairs
-    patience:int|None=None # early stopping: hold out 10% of the training subset, keep the best epoch, stop after this many without gain
+    patience:int|None=None # early stopping: keep the best epoch on the held-out part, stop after this many without gain
+    holdout:float|None=None # early stopping: fraction of the training subset held out, drawn at random (seeded by `seed`)
 
     def __post_init__(self):
         for k, v in (('dataset', dataset_name(self.dataset)), ('classes', check_classes(self.classes)),
@@ -118,6 +119,10 @@ def _check(self:ModelSpec):
     if self.width != 1024 and 'width' not in architecture_options(self.arch): raise InputError(f"architecture {self.arch!r} has no width option")
     if self.transform is not None: get_transform(self.transform)
     check_count(self.patience, 'patience', allow_none=True)
+    if self.holdout is not None and not 0 < check_positive(self.holdout, 'holdout') < 1: raise InputError(f"holdout is a fraction between 0 and 1, got {self.holdout}")
+    if (self.patience is None) != (self.holdout is None):
+        raise InputError("early stopping needs both patience and holdout (e.g. patience=2, holdout=0.1); a zoo entry with patience alone was "
+                         "trained by an older neuralrank that held out the last tenth (one class of a class-sorted set): delete it to retrain")
     if self.transform is not None and self.parent is None: raise InputError("a transform needs a parent model to transform")
     if self.parent is not None and self.parent.arch != self.arch:
         raise InputError(f"a derived model keeps its parent's architecture ({self.parent.arch!r}); use ModelSpec.derive")
@@ -324,10 +329,12 @@ def _start(self:ModelZoo, spec:ModelSpec, x, y) -> tuple[nn.Module, dict]:
     return model, json.loads(json.dumps(info))
 
 def _holdout(spec:ModelSpec, x, y) -> tuple:
-    "Training part and early-stopping part of the training subset (the last 10% is held out when `spec.patience` is set)"
+    "Training part and early-stopping part: a seeded random `spec.holdout` of the subset, as data folders are often sorted by class"
     if not spec.patience: return x, y, None, None
-    n = max(1, len(y)//10)
-    return x[:-n], y[:-n], x[-n:], y[-n:]
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(spec.seed))
+    n = max(1, round(len(y)*spec.holdout))
+    keep, held = perm[n:].sort().values, perm[:n].sort().values
+    return x[keep], y[keep], x[held], y[held]
 
 def _state(model): return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
