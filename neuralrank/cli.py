@@ -15,7 +15,7 @@ from .checks import InputError, check_target, check_read_dir, check_write_dir, c
 from .data import DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, data_root as default_data_root
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError, resolve_device, atomic_write
 from .rank import neural_rank
-from .report import ReportRun, find_reports, run_report, write_index
+from .report import ReportRun, find_reports, run_report, write_index, verdict_counts
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
@@ -197,13 +197,13 @@ class Console:
     def close(self):
         if self.bar is not None: self.bar.close()
 
-def _zoo_plan(plan, profile:str, seed:int) -> list:
-    "(paper, profile, its specs) for every planned paper that uses zoo models"
+def _zoo_plan(plan, profile:str, seed:int, seeds:int|None=None) -> list:
+    "(paper, profile, its specs over all model seeds) for every planned paper that uses zoo models"
     out = []
     for paper, _ in plan:
         if paper is None: continue
         p = paper.profile(profile)
-        if specs := list(dict.fromkeys(paper.zoo_specs(p, seed))): out.append((paper, p, specs))
+        if specs := paper.all_specs(p, seed, seeds): out.append((paper, p, specs))
     return out
 
 def _zoo_table(metas:list[dict]) -> pd.DataFrame:
@@ -228,8 +228,7 @@ def _train_zoo(zplan, dev, zoo_dir:Path, data_root:str, console:Console) -> dict
     return tables
 
 def _report_line(r:ReportRun) -> str:
-    held = sum(c['held'] for c in r.claims)
-    return (f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.seconds:.0f} s, {held}/{len(r.claims)} claims held)"
+    return (f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.seconds:.0f} s, {verdict_counts(r.claims)})"
             + ('' if r.ok else f": {r.error.splitlines()[0] if r.error else ''}"))
 
 # %% ../nbs/18_cli.ipynb #099a163e
@@ -239,26 +238,27 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
               out=None, # output folder (default: ./reproduce-<profile>)
               zoo_dir=None, # the shared zoo (default: the user cache's zoo)
               data_root=None, # data root (default: NEURALRANK_DATA, else the user cache)
-              seed:int=0, # seed of every zoo model and target subset
+              seed:int=0, # seed of every zoo model and target subset (the first, with several model seeds)
+              seeds:int|None=None, # model seeds per paper, from `seed` on (None: each profile's own)
               options:dict|None=None, # papers' own options by name, e.g. {'variant': 'centroid'}
               progress:bool=True, # one overall progress bar on the console (else a plain line per step)
              ) -> tuple[list[ReportRun], Path]:
     "Train the shared zoo, run the report notebooks, write the index; returns the runs and the index path"
     plan = plan_reports(only)
     for paper, _ in plan:
-        if paper is not None: paper.profile(profile), paper.option_values(options)
+        if paper is not None: paper.profile(profile), paper.option_values(options), paper.seed_list(profile, seed, seeds)
     dev = resolve_device(device)  # every check before the first folder is made
     out = check_write_dir(out or f'reproduce-{profile}', '--out')
     zoo_dir = check_write_dir(zoo_dir or user_cache_dir()/'zoo', '--zoo')
     root = str(default_data_root(data_root).resolve())
     out.mkdir(parents=True, exist_ok=True)
-    t0, zplan = time.time(), _zoo_plan(plan, profile, seed)
+    t0, zplan = time.time(), _zoo_plan(plan, profile, seed, seeds)
     n_train = sum(not ModelZoo(zoo_dir, device='cpu', progress=False).has(s) for _, _, specs in zplan for s in specs)
     console = Console(n_train + sum(len(nbs) for _, nbs in plan), progress)
     try:
         zoos = _train_zoo(zplan, dev, zoo_dir, root, console)
         t_zoo, groups = time.time() - t0, []
-        params = dict(profile=profile, device=str(dev), seed=seed, data_root=root, zoo_dir=str(zoo_dir), progress=False)
+        params = dict(profile=profile, device=str(dev), seed=seed, seeds=seeds, data_root=root, zoo_dir=str(zoo_dir), progress=False)
         for paper, nbs in plan:
             runs = []
             for nb in nbs:
@@ -267,7 +267,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
                 console.done(_report_line(runs[-1]))
             groups.append((paper.title if paper else 'Other reports', runs))
     finally: console.close()
-    header = {'profile': profile, 'device': str(dev), 'seed': seed, **(options or {}), 'zoo training (s)': round(t_zoo, 1),
+    seed_note = 'each profile\'s' if seeds is None else seeds
+    header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **(options or {}), 'zoo training (s)': round(t_zoo, 1),
               'total (s)': round(time.time() - t0, 1), 'torch': torch.__version__, 'cpus': os.cpu_count(),
               'machine': platform.machine(), 'date': time.strftime('%Y-%m-%d %H:%M')}
     return [r for _, rs in groups for r in rs], write_index(groups, out, header, 'neuralrank: paper reproductions', zoos)
@@ -283,7 +284,8 @@ def _reproduce_parser(sub):
     r.add_argument('--out', default=None, help='output folder (default: ./reproduce-<profile>)')
     r.add_argument('--zoo', default=None, help='shared model zoo folder (default: the user cache)')
     r.add_argument('--data-root', default=None, help='data root (default: NEURALRANK_DATA, else the user cache)')
-    r.add_argument('--seed', type=int, default=0)
+    r.add_argument('--seed', type=int, default=0, help='the first model seed, and the seed of every subset and sample (default 0)')
+    r.add_argument('--seeds', type=int, default=None, help="model seeds per paper, from --seed on; each is trained as its own zoo entry (default: the profile's)")
     for p in papers:
         for k, o in p.options.items():
             r.add_argument(f"--{k.replace('_', '-')}", dest=f'opt_{k}', default=o.default, choices=o.choices or None, help=f"{p.name}: {o.help}")
@@ -402,8 +404,8 @@ def _cmd_zoo(args) -> int:
 
 def _cmd_reproduce(args) -> int:
     options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
-    runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, options,
-                            progress=sys.stderr.isatty())
+    runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, check_count(args.seeds, '--seeds', allow_none=True),
+                            options, progress=sys.stderr.isatty())
     failed = [r.name for r in runs if not r.ok]
     print(f"index: {index}", file=sys.stderr)
     if failed: print(f"neuralrank: {len(failed)} report(s) failed: {', '.join(failed)}", file=sys.stderr)

@@ -16,15 +16,16 @@ from .data import load_split, DATASETS
 from .zoo import ModelSpec
 from .papers import Profile, Paper
 from .sampling import sample, TECHNIQUES, FIXED_SIZE, _FITS
+from .verdicts import Decision, decide, all_of
 from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
 
 # %% auto #0
-__all__ = ['PROFILES', 'DATASETS_USED', 'LAYERS', 'LATENT', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4', 'TECHNIQUE_STYLE',
+__all__ = ['PROFILES', 'DATASETS_USED', 'LAYERS', 'LATENT', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4', 'OVER', 'TECHNIQUE_STYLE',
            'METRIC_LABEL', 'PAPER', 'SamplingProfile', 'sampling_spec', 'zoo_specs', 'DiagnosisSetup',
-           'diagnosis_setup', 'report_setups', 'setup_table', 'evaluate_sizes', 'summarise', 'evaluate_k', 'evaluate_j',
-           'time_techniques', 'technique_means', 'check_rank', 'check_best', 'check_beats_on', 'check_most_wrong',
-           'check_plateau', 'check_slower', 'check_under', 'check_smallest_and_rank', 'check_weighted_below',
-           'plot_sizes', 'plot_k', 'plot_j', 'plot_times']
+           'diagnosis_setup', 'report_setups', 'setup_table', 'replication', 'evaluate_sizes', 'summarise',
+           'evaluate_k', 'evaluate_j', 'time_techniques', 'wrong_shares', 'replicate_table', 'technique_means',
+           'claim_rank', 'claim_best', 'claim_beats_on', 'claim_smallest_and_rank', 'claim_most_wrong', 'claim_plateau',
+           'claim_weighted_below', 'claim_slower', 'claim_under', 'plot_sizes', 'plot_k', 'plot_j', 'plot_times']
 
 # %% ../nbs/17_paper_sampling.ipynb #493403f6
 @dataclass(frozen=True, kw_only=True)
@@ -37,24 +38,23 @@ class SamplingProfile(Profile):
     galaxy_epochs:int
     galaxy_widths:tuple # the four convolutions' filters
     fracs:tuple # sample sizes of Figure 4
-    repeats:int # repeats of the random techniques (random, stratified_cm, latent_grid) and weighted variants
     ks:tuple # top-K sizes of Figure 5
     js:tuple # tuning factors of Figure 6
     timing_repeats:int # runs per technique behind Figure 7
 
 PROFILES = {
     'smoke': SamplingProfile(name='smoke', description='the machinery in minutes', eval_n=300, mnist_train=1000, mnist_epochs=1, mnist_test=600,
-                             galaxy_train=300, galaxy_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), repeats=2,
+                             galaxy_train=300, galaxy_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2,
                              ks=(1, 5, 10), js=(0., 0.5, 1.), timing_repeats=1),
     'quick': SamplingProfile(name='quick', description='a 2-core laptop CPU', eval_n=2000, mnist_train=8000, mnist_epochs=3, mnist_test=None,
                              galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                             repeats=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=3),
+                             replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'full': SamplingProfile(name='full', description='full training sets, a few epochs: an evening on a CPU', eval_n=None, mnist_train=None,
                             mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64),
-                            fracs=(0.05, 0.1, 0.2, 0.4, 0.8), repeats=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=3),
+                            fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'paper': SamplingProfile(name='paper', description='full data: a GPU', eval_n=None, mnist_train=None, mnist_epochs=10, mnist_test=None,
                              galaxy_train=None, galaxy_epochs=30, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                             repeats=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                             replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
 }
 DATASETS_USED = ('mnist', 'galaxy-zoo1')
 LAYERS = {'mnist': ['conv1', 'conv2', 'fc1', 'fc2'], 'galaxy-zoo1': ['conv1', 'conv2', 'conv3', 'conv4', 'fc1']}
@@ -82,6 +82,7 @@ class DiagnosisSetup:
     full:Aggregates # the full test set's answers (streaming pass)
     n_classes:int
     latent_layer:str
+    seed:int=0 # the network's model seed
 
     @property
     def latent(self) -> np.ndarray: return self.values[self.latent_layer].numpy()
@@ -98,22 +99,33 @@ def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_roo
     x, y = load_split(d, train=False, limit=p.mnist_test if d == 'mnist' else None, seed=seed, root=data_root)
     net = zoo.get(spec)
     full, pred, values = full_aggregates(net, x, y, LAYERS[d], spec.n_classes, keep=LAYERS[d], progress=progress)  # one pass
-    return DiagnosisSetup(d, values, y.numpy(), pred.numpy(), full, spec.n_classes, LATENT[d])
+    return DiagnosisSetup(d, values, y.numpy(), pred.numpy(), full, spec.n_classes, LATENT[d], spec.seed)
 
 def report_setups(r) -> dict:
-    "dataset -> `DiagnosisSetup` for a report (`start_report`'s result), both of the paper's data sets"
-    return {d: diagnosis_setup(r.zoo, sampling_spec(r.profile, d, r.seed), r.profile, r.seed, r.data_root, r.progress) for d in DATASETS_USED}
+    "dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the paper's data sets"
+    return {d: [diagnosis_setup(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress) for s in r.seeds]
+            for d in DATASETS_USED}
 
 def setup_table(r, setups:dict) -> pd.DataFrame:
-    "The two networks: label, training images, test accuracy, test items sampled from and how many the network gets wrong"
+    "The networks, one row per data set and model seed: label, training images, test accuracy, test items and how many are wrong"
     rows = {}
-    for d, s in setups.items():
-        spec = sampling_spec(r.profile, d, r.seed); m = r.zoo.meta(spec.key)
-        rows[d] = {'network': spec.label, 'train images': m['train_n'], 'epochs': spec.epochs, 'test items': s.n,
-                   'wrong': int((s.y_true != s.y_pred).sum()), 'accuracy': float((s.y_true == s.y_pred).mean()), 'latent': f"{s.latent_layer} ({s.latent.shape[1]} units)"}
-    return pd.DataFrame(rows).T
+    for d, ss in setups.items():
+        for s in ss:
+            spec = sampling_spec(r.profile, d, s.seed); m = r.zoo.meta(spec.key)
+            rows[(d, s.seed)] = {'network': spec.label, 'train images': m['train_n'], 'epochs': spec.epochs, 'test items': s.n,
+                                 'wrong': int((s.y_true != s.y_pred).sum()), 'accuracy': float((s.y_true == s.y_pred).mean()),
+                                 'latent': f"{s.latent_layer} ({s.latent.shape[1]} units)"}
+    return pd.DataFrame(rows).T.rename_axis(['dataset', 'model seed'])
 
-# %% ../nbs/17_paper_sampling.ipynb #5264f9ef
+# %% ../nbs/17_paper_sampling.ipynb #bdeee9ce
+def replication(r, timing:bool=False) -> tuple[dict, list]:
+    "What a sampling report replicates and what it runs once, for `ReportWriter.replication`"
+    rep = {'model seeds': f"{len(r.seeds)} ({', '.join(map(str, r.seeds))}), each network its own zoo entry"}
+    if timing: rep['timing repeats'] = f"{r.profile.timing_repeats} per technique, each from a cold start (first model seed)"
+    else: rep['sampling seeds'] = f"{r.replicates} per technique and size: the random draws, the GMM and SVM fits, the VAS and EB-tree orders"
+    return rep, ['the test split (used whole)', 'the network within a model seed']
+
+# %% ../nbs/17_paper_sampling.ipynb #fea72b40
 def _run(s:DiagnosisSetup, technique, frac, seed, k=10, **opts) -> dict:
     t0 = time.perf_counter()
     idx = sample(technique, s.latent, s.y_true, s.y_pred, frac, seed=seed, **opts)
@@ -121,45 +133,65 @@ def _run(s:DiagnosisSetup, technique, frac, seed, k=10, **opts) -> dict:
     wrong = int((s.y_true[idx] != s.y_pred[idx]).sum())
     return {'size': len(idx), 'right': len(idx) - wrong, 'wrong': wrong, **s.scores(idx, k), 'seconds': secs}
 
-def evaluate_sizes(s:DiagnosisSetup, fracs, repeats:int, techniques=TECHNIQUES, k:int=10, progress:bool=False) -> pd.DataFrame:
-    "S1-S3 of every technique at every sample size (the random ones repeated)"
-    jobs = [(t, f, r) for t in techniques for f in (fracs if t not in FIXED_SIZE else fracs[:1])
-            for r in range(repeats if t in RANDOM_TECHNIQUES else 1)]
-    rows = [{'technique': t, 'frac': f, 'repeat': r, **_run(s, t, f, r, k)}
-            for t, f, r in tqdm(jobs, desc=f'sampling {s.dataset}', disable=not progress)]
+def _setups(s) -> list[DiagnosisSetup]: return list(s) if isinstance(s, (list, tuple)) else [s]
+
+def evaluate_sizes(s:DiagnosisSetup|list, # one network's setup, or one per model seed
+                   fracs, # sample sizes
+                   replicates:int, # sampling seeds per technique and size
+                   techniques=TECHNIQUES, k:int=10, progress:bool=False) -> pd.DataFrame:
+    "S1-S3 of every technique at every sample size, over model seeds and sampling seeds"
+    jobs = [(x, t, f, r) for x in _setups(s) for t in techniques for f in (fracs if t not in FIXED_SIZE else fracs[:1])
+            for r in range(replicates)]
+    rows = [{'seed': x.seed, 'technique': t, 'frac': f, 'repeat': r, **_run(x, t, f, r, k)}
+            for x, t, f, r in tqdm(jobs, desc=f'sampling {_setups(s)[0].dataset}', disable=not progress)]
     return pd.DataFrame(rows)
 
 def summarise(runs:pd.DataFrame, by=('technique', 'frac')) -> pd.DataFrame:
-    "Mean, min and max of each metric over repeats"
+    "Mean, min and max of each metric over the replicates"
     return runs.groupby(list(by), sort=False)[['size', 'wrong', 'S1', 'S2', 'S3']].agg(['mean', 'min', 'max'])
 
-# %% ../nbs/17_paper_sampling.ipynb #8e9d89a3
-def evaluate_k(s:DiagnosisSetup, frac:float, ks, repeats:int, techniques=TECHNIQUES) -> pd.DataFrame:
-    "S1 precision at each K for each technique's `frac` sample (random techniques averaged over repeats)"
+# %% ../nbs/17_paper_sampling.ipynb #7ea7761b
+def evaluate_k(s:DiagnosisSetup|list, frac:float, ks, replicates:int, techniques=TECHNIQUES) -> pd.DataFrame:
+    "S1 precision at each K for each technique's `frac` sample, over model seeds and sampling seeds"
     rows = []
-    for t in techniques:
-        for r in range(repeats if t in RANDOM_TECHNIQUES else 1):
-            a = aggregate(s.values, s.y_true, s.y_pred, s.n_classes, sample(t, s.latent, s.y_true, s.y_pred, frac, seed=r))
-            rows += [{'technique': t, 'K': k, 'repeat': r, 'S1': query_scores(s.full, a, k).S1.mean()} for k in ks]
+    for x in _setups(s):
+        for t in techniques:
+            for r in range(replicates):
+                a = aggregate(x.values, x.y_true, x.y_pred, x.n_classes, sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r))
+                rows += [{'seed': x.seed, 'technique': t, 'K': k, 'repeat': r, 'S1': query_scores(x.full, a, k).S1.mean()} for k in ks]
     return pd.DataFrame(rows)
 
-def evaluate_j(s:DiagnosisSetup, frac:float, js, repeats:int, techniques=('gmm_full', 'gmm_spherical', 'max_margin')) -> pd.DataFrame:
-    "S1-S3 against the tuning factor j, plain and weighted (weighted repeated; it does not use j)"
+def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int, techniques=('gmm_full', 'gmm_spherical', 'max_margin')) -> pd.DataFrame:
+    "S1-S3 against the tuning factor j, plain and weighted (the weighted draw ignores j), over model and sampling seeds"
     rows = []
-    for t in techniques:
-        rows += [{'technique': t, 'weighted': False, 'j': j, 'repeat': 0, **_run(s, t, frac, 0, j=j)} for j in js]
-        w = [_run(s, t, frac, r, weighted=True, fit_seed=0) for r in range(repeats)]  # one fit, `repeats` draws
-        rows += [{'technique': t, 'weighted': True, 'j': j, 'repeat': r, **x} for j in js for r, x in enumerate(w)]
+    for x in _setups(s):
+        for t in techniques:
+            for r in range(replicates):
+                rows += [{'seed': x.seed, 'technique': t, 'weighted': False, 'j': j, 'repeat': r, **_run(x, t, frac, r, j=j)} for j in js]
+                w = _run(x, t, frac, r, weighted=True)
+                rows += [{'seed': x.seed, 'technique': t, 'weighted': True, 'j': j, 'repeat': r, **w} for j in js]
     return pd.DataFrame(rows)
 
 def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNIQUES) -> pd.DataFrame:
     "Seconds to create a `frac` sample, each technique from a cold start (no cached model fit), `repeats` times"
     rows = []
-    for t in techniques:
-        for r in range(repeats):
+    for r in range(repeats):  # repeat-major: a slow spell of the machine touches every technique alike
+        for t in techniques:
             _FITS.clear()
             t0 = time.perf_counter(); sample(t, s.latent, s.y_true, s.y_pred, frac, seed=r)
             rows.append({'technique': t, 'repeat': r, 'seconds': time.perf_counter() - t0})
+    return pd.DataFrame(rows)
+
+def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=TECHNIQUES) -> pd.DataFrame:
+    "Table IV: size, right and wrong items and the misclassified share of each technique's `frac` sample, per replicate"
+    rows = []
+    for x in _setups(s):
+        wrong = x.y_true != x.y_pred
+        for t in techniques:
+            for r in range(replicates):
+                idx = sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r)
+                w = int(wrong[idx].sum())
+                rows.append({'seed': x.seed, 'technique': t, 'repeat': r, 'size': len(idx), 'right': len(idx) - w, 'wrong': w, 'share': w/len(idx)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/17_paper_sampling.ipynb #f9a52a31
@@ -169,66 +201,106 @@ PAPER_TABLE4 = pd.DataFrame({
 }, index=pd.Index(['all', 'random', 'latent_grid', 'stratified_cm', 'gmm_full', 'gmm_spherical', 'max_margin', 'vas', 'eb_tree'],
                   name='technique'))
 
-# %% ../nbs/17_paper_sampling.ipynb #7f8070bc
+# %% ../nbs/17_paper_sampling.ipynb #cc4031cf
 _BETTER = {'S1': 1, 'S2': -1, 'S3': -1}  # S1 higher is better, S2 and S3 lower
+OVER = 'model and sampling seeds' # what one replicate of the sampling claims is
+
+def replicate_table(runs:pd.DataFrame, metric:str, fracs=None) -> pd.DataFrame:
+    "Rows: replicates (model seed, sampling seed); columns: techniques; `metric` averaged over the sizes `fracs` (all when None)"
+    r = runs if fracs is None else runs[runs.frac.isin(fracs)]
+    return r.pivot_table(index=['seed', 'repeat'], columns='technique', values=metric, aggfunc='mean', sort=False)
 
 def technique_means(runs:pd.DataFrame, fracs=None) -> pd.DataFrame:
-    "Each technique's mean S1-S3 over repeats and the given sample sizes (all when None)"
+    "Each technique's mean S1-S3 over the replicates and the given sample sizes (all when None)"
     r = runs if fracs is None else runs[runs.frac.isin(fracs)]
     return r.groupby('technique', sort=False)[['S1', 'S2', 'S3']].mean()
 
-def check_rank(means:pd.DataFrame, technique:str, rank:int=1, metrics=('S1', 'S2', 'S3')) -> tuple[bool, str]:
-    "Holds when `technique` ranks `rank` (1 = best) or better on every metric"
-    ev, ok = [], True
+# %% ../nbs/17_paper_sampling.ipynb #7ef32703
+_ORD = {1: 'best', 2: 'second best', 3: 'third best'}
+
+def _rank_margin(tab:pd.DataFrame, technique:str, rank:int, sign:int) -> np.ndarray:
+    "Per replicate: `technique` minus the `rank`-th best other technique (sign: +1 higher is better, -1 lower)"
+    others = np.sort(sign*tab.drop(columns=technique).to_numpy(), axis=1)[:, ::-1]  # best first
+    return sign*tab[technique].to_numpy() - others[:, rank - 1]
+
+def _means_line(tab:pd.DataFrame, metric:str, n:int=4) -> str:
+    m = tab.mean().sort_values(ascending=_BETTER[metric] < 0)
+    return f"{metric} means: " + ', '.join(f"{t} {v:.3f}" for t, v in list(m.items())[:n])
+
+def claim_rank(runs:pd.DataFrame, technique:str, rank:int=1, metrics=('S1', 'S2', 'S3'), fracs=None) -> Decision:
+    "`technique` ranks `rank` or better on every metric: per metric, its paired margin over the `rank`-th best other"
+    parts = []
     for m in metrics:
-        order = list((means[m]*_BETTER[m]).sort_values(ascending=False).index)
-        ok &= order.index(technique) + 1 <= rank
-        ev.append(f"{m}: {technique} {means.loc[technique, m]:.3f}, rank {order.index(technique) + 1} of {len(order)}, best {order[0]} {means.loc[order[0], m]:.3f}")
-    return bool(ok), '; '.join(ev)
+        tab = replicate_table(runs, m, fracs)
+        parts.append(decide(_rank_margin(tab, technique, rank, _BETTER[m]), what=f"{m}: {technique} minus the {_ORD.get(rank, f'{rank}th best')} other",
+                            over=OVER, detail=_means_line(tab, m)))
+    return all_of(parts, '; '.join(p.detail for p in parts))
 
-def check_best(means:pd.DataFrame, technique:str, metrics=('S1', 'S2', 'S3')) -> tuple[bool, str]:
-    "Holds when `technique` is the best on every metric"
-    return check_rank(means, technique, 1, metrics)
+def claim_best(runs:pd.DataFrame, technique:str, metrics=('S1', 'S2', 'S3'), fracs=None) -> Decision:
+    "`technique` is the best on every metric"
+    return claim_rank(runs, technique, 1, metrics, fracs)
 
-def check_beats_on(means:pd.DataFrame, a:str, others, metrics) -> tuple[bool, str]:
-    "Holds when `a` is better than each of `others` on each metric"
-    ok = all(_BETTER[m]*(means.loc[a, m] - means.loc[o, m]) > 0 for m in metrics for o in others)
-    return ok, '; '.join(f"{m}: {a} {means.loc[a, m]:.3f} vs " + ', '.join(f"{o} {means.loc[o, m]:.3f}" for o in others) for m in metrics)
+# %% ../nbs/17_paper_sampling.ipynb #c7b08686
+def claim_beats_on(runs:pd.DataFrame, a:str, others, metrics, fracs=None) -> Decision:
+    "`a` beats each of `others` on each metric: one paired difference per (metric, other)"
+    parts = []
+    for m in metrics:
+        tab = replicate_table(runs, m, fracs)
+        parts += [decide(_BETTER[m]*(tab[a] - tab[o]).to_numpy(), what=f"{m}: {a} minus {o}" + (' (sign: lower is better)' if _BETTER[m] < 0 else ''),
+                         over=OVER) for o in others]
+    return all_of(parts)
 
-def check_most_wrong(counts:dict, technique:str='max_margin') -> tuple[bool, str]:
-    "Holds when `technique`'s sample has more misclassified items than any other's"
-    best = max(counts, key=counts.get)
-    ok = all(counts[technique] > v for t, v in counts.items() if t != technique)
-    return ok, f"misclassified items: " + ', '.join(f"{t} {v}" for t, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+def claim_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tree', rank:int=2, metrics=('S1', 'S3')) -> Decision:
+    "`technique`'s sample is smaller than every other `frac` sample, and it ranks `rank` or better against them"
+    at = runs[runs.frac == frac]
+    size = replicate_table(at, 'size')
+    small = decide((size.drop(columns=technique).min(axis=1) - size[technique]).to_numpy(), what=f"smallest other sample minus the {technique}'s (items)",
+                   over=OVER, detail=f"{technique} {size[technique].mean():.0f} items, the others {size.drop(columns=technique).min(axis=1).mean():.0f}")
+    return all_of([small, *claim_rank(at, technique, rank, metrics).parts])
 
-def check_plateau(js, s1, near:float=0.7, tol:float=0.02) -> tuple[bool, str]:
-    "Holds when S1 rises from j = 0 and the j nearest `near` is within `tol` of the best"
-    js, s1 = np.asarray(js, float), np.asarray(s1, float)
-    i = int(np.abs(js - near).argmin())
-    ok = s1[i] >= s1.max() - tol and s1[i] > s1[0] + tol
-    return bool(ok), f"S1 by j: " + ', '.join(f"{j:g}: {v:.3f}" for j, v in zip(js, s1)) + f"; holds when S1 at j = {js[i]:g} is within {tol} of the best ({s1.max():.3f}) and above j = 0 by more than {tol}"
+# %% ../nbs/17_paper_sampling.ipynb #02a3b443
+def claim_most_wrong(shares:pd.DataFrame, technique:str='max_margin') -> Decision:
+    "`technique`'s sample holds a larger misclassified share than any other's (`wrong_shares` rows)"
+    tab = shares.pivot_table(index=['seed', 'repeat'], columns='technique', values='share', sort=False)
+    rest = tab.drop(columns=technique)
+    mean = tab.mean().sort_values(ascending=False)
+    return decide((tab[technique] - rest.max(axis=1)).to_numpy(), what=f"{technique} minus the largest other, misclassified share",
+                  over=OVER, detail='mean shares: ' + ', '.join(f"{t} {v:.3f}" for t, v in mean.items()))
 
-def check_slower(seconds:dict, slow=('vas', 'eb_tree'), factor:float=100.) -> tuple[bool, str]:
-    "Holds when every `slow` technique takes at least `factor` times the slowest of the others"
-    rest = max(v for t, v in seconds.items() if t not in slow)
-    ok = all(seconds[t] >= factor*rest for t in slow)
-    return ok, ', '.join(f"{t} {seconds[t]:.3g} s" for t in slow) + f"; slowest other {rest:.3g} s; ratio needed {factor:g}x"
+# %% ../nbs/17_paper_sampling.ipynb #8ed166af
+def claim_plateau(jruns:pd.DataFrame, near:float=0.7, tol:float=0.02) -> Decision:
+    "S1 (plain variants, mean over techniques) rises from j = 0 by more than `tol`, and the j nearest `near` is within `tol` of the best"
+    tab = jruns[~jruns.weighted].pivot_table(index=['seed', 'repeat'], columns='j', values='S1', aggfunc='mean')
+    js = tab.columns.to_numpy(float); jn = tab.columns[int(np.abs(js - near).argmin())]
+    v = tab.to_numpy()
+    margin = np.minimum(tab[jn].to_numpy() - v.max(1) + tol, tab[jn].to_numpy() - tab[tab.columns[0]].to_numpy() - tol)
+    return decide(margin, what=f"the smaller of (S1 at j = {jn:g} minus the best j's, plus {tol}) and (its rise over j = 0, minus {tol})", over=OVER,
+                  detail='mean S1 by j: ' + ', '.join(f"{j:g}: {x:.3f}" for j, x in tab.mean().items()))
 
-def check_under(seconds:dict, limit:float=1.) -> tuple[bool, str]:
-    "Holds when every technique takes less than `limit` seconds"
-    return bool(max(seconds.values()) < limit), ', '.join(f"{t} {v:.3g} s" for t, v in seconds.items())
+def claim_weighted_below(jruns:pd.DataFrame) -> Decision:
+    "Each technique's weighted sample scores a lower S1 than the best of its plain (j-tuned) samples in the same replicate"
+    parts = []
+    for t, g in jruns.groupby('technique', sort=False):
+        plain = g[~g.weighted].pivot_table(index=['seed', 'repeat'], columns='j', values='S1').max(axis=1)
+        w = g[g.weighted].groupby(['seed', 'repeat']).S1.mean()
+        parts.append(decide((plain - w.reindex(plain.index)).to_numpy(), what=f"{t}: best plain S1 minus weighted", over=OVER))
+    return all_of(parts)
 
-def check_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tree', rank:int=2, metrics=('S1', 'S3')) -> tuple[bool, str]:
-    "Holds when `technique`'s sample is smaller than every other `frac` sample and ranks `rank` or better against them"
-    own, rest = runs[runs.technique == technique], runs[(runs.frac == frac) & (runs.technique != technique)]
-    size, smallest = int(own['size'].max()), int(rest['size'].min())
-    ok, ev = check_rank(technique_means(pd.concat([own, rest])), technique, rank, metrics)
-    return bool(ok and size < smallest), f"{technique} size {size}, smallest other {smallest}; {ev}"
+# %% ../nbs/17_paper_sampling.ipynb #e2cbe83a
+def claim_slower(times:pd.DataFrame, slow=('vas', 'eb_tree'), factor:float=100.) -> Decision:
+    "Every `slow` technique takes at least `factor` times the slowest of the others (`time_techniques` rows)"
+    tab = times.pivot_table(index='repeat', columns='technique', values='seconds', sort=False)
+    ratio = tab[list(slow)].min(axis=1)/tab.drop(columns=list(slow)).max(axis=1)
+    med = tab.median()
+    return decide(np.log10(ratio.to_numpy()), np.log10(factor), what='log10(fastest of the slow ones / slowest other)', over='timing repeats',
+                  detail=', '.join(f"{t} {med[t]:.3g} s" for t in slow) + f"; slowest other {med.drop(list(slow)).max():.3g} s (medians)")
 
-def check_weighted_below(best_plain:pd.Series, weighted:pd.Series) -> tuple[bool, str]:
-    "Holds when each technique's weighted variant scores below the best of its plain (j-tuned) variants"
-    ok = bool((weighted < best_plain.reindex(weighted.index)).all())
-    return ok, '; '.join(f"{t}: weighted {weighted[t]:.3f}, best plain {best_plain[t]:.3f}" for t in weighted.index)
+def claim_under(times:pd.DataFrame, limit:float=1.) -> Decision:
+    "Every technique creates its sample in under `limit` seconds"
+    tab = times.pivot_table(index='repeat', columns='technique', values='seconds', sort=False)
+    med = tab.median().sort_values(ascending=False)
+    return decide(tab.max(axis=1).to_numpy(), limit, higher=False, what='slowest technique, seconds', over='timing repeats',
+                  detail='medians: ' + ', '.join(f"{t} {v:.3g} s" for t, v in med.items()))
 
 # %% ../nbs/17_paper_sampling.ipynb #70e25c30
 import matplotlib.pyplot as plt
@@ -240,7 +312,7 @@ METRIC_LABEL = {'S1': 'S1: top-10 precision (higher better)', 'S2': 'S2: cosine 
                 'S3': 'S3: Jensen-Shannon distance (lower better)'}
 
 def plot_sizes(runs:dict, title:str=''):
-    "Figure 4: rows data sets, columns S1-S3, a line per technique against sample size (band: min-max over repeats)"
+    "Figure 4: rows data sets, columns S1-S3, a line per technique against sample size (mean; band: the middle 95% of the replicates)"
     fig, axs = plt.subplots(len(runs), 3, figsize=(15, 3.8*len(runs)), squeeze=False)
     for row, (d, r) in enumerate(runs.items()):
         n = r['size'].max()/r.frac.max() if len(r) else 1
@@ -248,9 +320,11 @@ def plot_sizes(runs:dict, title:str=''):
             ax = axs[row, col]
             for t, g in r.groupby('technique', sort=False):
                 c, ls = TECHNIQUE_STYLE.get(t, ('black', '-'))
-                s = g.groupby('frac')[m].agg(['mean', 'min', 'max'])
+                s = _spread(g, 'frac', m)
                 if t in FIXED_SIZE:
-                    ax.plot(g['size'].mean()/n, s['mean'].iloc[0], marker='*', ms=13, color=c, ls='none', label=f'{t} (own size)')
+                    x = g['size'].mean()/n
+                    ax.errorbar(x, s['mean'].iloc[0], yerr=[[s['mean'].iloc[0] - s['min'].iloc[0]], [s['max'].iloc[0] - s['mean'].iloc[0]]],
+                                marker='*', ms=13, color=c, ls='none', capsize=3, label=f'{t} (own size)')
                     continue
                 ax.plot(s.index, s['mean'], color=c, ls=ls, marker='o', ms=3, lw=1.8, label=t)
                 if (s['max'] > s['min']).any(): ax.fill_between(s.index, s['min'], s['max'], color=c, alpha=.15)
@@ -258,6 +332,11 @@ def plot_sizes(runs:dict, title:str=''):
             ax.set_xlabel('sample size (share of the test set, log scale)'); ax.set_title(f"{d}: {METRIC_LABEL[m]}", fontsize=10)
     _legend_below(fig, axs, title)
     fig.tight_layout(rect=(0, 0.05, 1, 0.96)); return fig
+
+def _spread(g:pd.DataFrame, by:str, m:str) -> pd.DataFrame:
+    "Mean of `m` per `by` value, and the middle 95% of its replicates (columns mean, min, max)"
+    q = g.groupby(by)[m]
+    return pd.DataFrame({'mean': q.mean(), 'min': q.quantile(0.025), 'max': q.quantile(0.975)})
 
 def _legend_below(fig, axs, title:str):
     "One legend for all panels, below them, and the figure's title"
@@ -271,27 +350,29 @@ def _log_ticks(ax, values, fmt:str):
     ax.set_xticks(values); ax.set_xticklabels([fmt.format(v) for v in values])
 
 def plot_k(runs:dict, title:str=''):
-    "Figure 5: S1 precision against K for each technique's 5% sample, a panel per data set"
+    "Figure 5: S1 precision against K for each technique's 5% sample, a panel per data set (band: middle 95% of the replicates)"
     fig, axs = plt.subplots(1, len(runs), figsize=(6.5*len(runs), 4.2), squeeze=False)
     for ax, (d, r) in zip(axs[0], runs.items()):
         for t, g in r.groupby('technique', sort=False):
             c, ls = TECHNIQUE_STYLE.get(t, ('black', '-'))
-            s = g.groupby('K').S1.mean()
-            ax.plot(s.index, s.values, color=c, ls=ls if ls != 'none' else '-', marker='o', ms=3, label=t)
+            s = _spread(g, 'K', 'S1')
+            ax.plot(s.index, s['mean'], color=c, ls=ls if ls != 'none' else '-', marker='o', ms=3, label=t)
+            ax.fill_between(s.index, s['min'], s['max'], color=c, alpha=.12)
         _log_ticks(ax, sorted(r.K.unique()), '{:g}'); ax.set_xlabel('K (top neurons, log scale)'); ax.set_ylabel('S1 precision'); ax.set_title(d)
     _legend_below(fig, axs, title)
     fig.tight_layout(rect=(0, 0.08, 1, 0.94)); return fig
 
 def plot_j(runs:dict, title:str=''):
-    "Figure 6: S1-S3 against j for GMM full, GMM spherical, MaxMargin; the weighted variant dashed (mean over repeats)"
+    "Figure 6: S1-S3 against j for GMM full, GMM spherical, MaxMargin; the weighted variant dashed (mean; band: middle 95% of the replicates)"
     fig, axs = plt.subplots(len(runs), 3, figsize=(15, 3.8*len(runs)), squeeze=False)
     for row, (d, r) in enumerate(runs.items()):
         for col, m in enumerate(('S1', 'S2', 'S3')):
             ax = axs[row, col]
             for (t, w), g in r.groupby(['technique', 'weighted'], sort=False):
-                s = g.groupby('j')[m].mean()
-                ax.plot(s.index, s.values, color=TECHNIQUE_STYLE[t][0], ls='--' if w else '-', marker='' if w else 'o', ms=4,
+                s = _spread(g, 'j', m)
+                ax.plot(s.index, s['mean'], color=TECHNIQUE_STYLE[t][0], ls='--' if w else '-', marker='' if w else 'o', ms=4,
                         label=f"{t} weighted" if w else t)
+                if not w: ax.fill_between(s.index, s['min'], s['max'], color=TECHNIQUE_STYLE[t][0], alpha=.12)
             ax.set_xlabel('tuning factor j (share from the outlier end)'); ax.set_title(f"{d}: {METRIC_LABEL[m]}", fontsize=10)
     _legend_below(fig, axs, title)
     fig.tight_layout(rect=(0, 0.06, 1, 0.96)); return fig
@@ -299,8 +380,11 @@ def plot_j(runs:dict, title:str=''):
 def plot_times(times:dict, title:str=''):
     "Figure 7: seconds to create a 5% sample per technique, log scale, a bar group per data set"
     t = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.median() for d, r in times.items()})
-    ax = t.plot.bar(logy=True, figsize=(10, 4.2), rot=20, color=['#4c72b0', '#dd8452'][:len(times)])
-    ax.set_ylabel('seconds (median, log scale)'); ax.set_xlabel('')
+    lo = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.min() for d, r in times.items()})
+    hi = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.max() for d, r in times.items()})
+    err = np.stack([[(t - lo)[d].to_numpy(), (hi - t)[d].to_numpy()] for d in t.columns])
+    ax = t.plot.bar(logy=True, figsize=(10, 4.2), rot=20, color=['#4c72b0', '#dd8452'][:len(times)], yerr=err, capsize=2)
+    ax.set_ylabel('seconds (median; bars: fastest to slowest repeat; log scale)'); ax.set_xlabel('')
     if title: ax.set_title(title)
     ax.figure.tight_layout(); return ax.figure
 

@@ -29,6 +29,8 @@ class Profile:
     name:str # smoke, quick, paper, ...
     description:str='' # one line: what it is for
     eval_n:int|None=None # test images behind the zoo's recorded accuracy (None: the whole test split)
+    seeds:int=1 # model seeds trained and used by default
+    replicates:int=10 # redraws of each cheap random choice (sampling seeds, subsamples, initialisations)
 
 # %% ../nbs/05_papers.ipynb #c237391f
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Paper:
     name:str # its report notebooks are `<name>_<id>.ipynb`
     title:str # a heading for the index
     profiles:dict[str, Profile] # its sizes per profile name
-    zoo_specs:Callable # (profile, seed) -> the `ModelSpec`s its reports use
+    zoo_specs:Callable # (profile, seed) -> the `ModelSpec`s its reports use for one model seed
     reports:dict[str, str] # report stem -> title, in reading order
     options:dict[str, Option]=field(default_factory=dict) # its own report parameters
 
@@ -53,6 +55,17 @@ class Paper:
         if isinstance(profile, Profile): return profile
         if profile not in self.profiles: raise ValueError(f"unknown profile {profile!r} for the {self.name} paper: use {', '.join(self.profiles)}")
         return self.profiles[profile]
+
+    def seed_list(self, profile:str|Profile, seed:int=0, seeds:int|None=None) -> list[int]:
+        "The model seeds a run uses: `seeds` of them (None: the profile's) from `seed` on"
+        n = self.profile(profile).seeds if seeds is None else seeds
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"seeds must be a positive whole number, got {n!r}")
+        return list(range(seed, seed + n))
+
+    def all_specs(self, profile:str|Profile, seed:int=0, seeds:int|None=None) -> list:
+        "Every `ModelSpec` the reports use over all model seeds, each once"
+        p = self.profile(profile)
+        return list(dict.fromkeys(s for sd in self.seed_list(p, seed, seeds) for s in self.zoo_specs(p, sd)))
 
     def option_values(self, given:dict|None=None) -> dict:
         "This paper's options: the given values where given, else the defaults; refuses a value outside the choices"
@@ -87,6 +100,10 @@ class Report(GetAttr):
     _default = 'writer'
     paper:Paper; profile:Profile; writer:ReportWriter; zoo:ModelZoo; device:torch.device
     seed:int; data_root:str; progress:bool; options:dict
+    seeds:list # the model seeds, `seed` first
+
+    @property
+    def replicates(self) -> int: return self.profile.replicates
 
 def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2'
                  profile:str, device:str='auto', seed:int=0, # the run's profile, device and seed
@@ -94,6 +111,7 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
                  zoo_dir:str|None=None, # the shared zoo (None: the user cache's zoo)
                  out_dir:str|None=None, # where the report writes (None: out/<name>)
                  progress:bool=True, # progress bars
+                 seeds:int|None=None, # how many model seeds, from `seed` on (None: the profile's)
                  **options, # the paper's own options
                 ) -> Report:
     "The one setup call of a report notebook"
@@ -103,5 +121,7 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
     root = str(default_data_root(data_root).resolve())
     sns.set_theme(style='whitegrid')  # one look for every report's figures
     zoo = ModelZoo(zoo_dir or user_cache_dir()/'zoo', device=dev, eval_limit=p.eval_n, progress=progress, data_root=root)
-    writer = ReportWriter(out_dir or Path('out')/name, name, paper.reports[name], profile=p.name, device=str(dev), seed=seed, **opts)
-    return Report(paper, p, writer, zoo, dev, seed, root, progress, opts)
+    sl = paper.seed_list(p, seed, seeds)
+    writer = ReportWriter(out_dir or Path('out')/name, name, paper.reports[name], profile=p.name, device=str(dev), seed=seed,
+                          seeds=sl, replicates=p.replicates, **opts)
+    return Report(paper, p, writer, zoo, dev, seed, root, progress, opts, sl)

@@ -12,30 +12,53 @@ from pathlib import Path
 import pandas as pd
 
 from .checks import InputError
+from .verdicts import Decision, CAUSES, VERDICTS, cause_of, decide
 
 # %% auto #0
-__all__ = ['Claim', 'claims_markdown', 'df_markdown', 'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to', 'ReportRun',
-           'run_report', 'write_index']
+__all__ = ['Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
+           'stderr_to', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'write_index']
 
-# %% ../nbs/04_report.ipynb #017ab395
+# %% ../nbs/04_report.ipynb #7f88d3ea
 @dataclass
 class Claim:
-    "A paper's claim, whether it held in our run, and the numbers behind the verdict"
+    "A paper's claim, its verdict in our run, the interval and replicates behind it, and the cause of a miss"
     source:str # where the paper makes it, e.g. 'Table 2'
     claim:str # the claim in plain words
-    held:bool # did it hold in our run?
-    evidence:str # the numbers that decide it
+    verdict:str # held, did not hold or inconclusive
+    evidence:str # the numbers that decide it, in words
+    interval:list=field(default_factory=lambda: [float('nan'), float('nan')]) # the statistic's 95% interval
+    replicates:int=0 # how many replicates decided it
+    values:list=field(default_factory=list) # the statistic in each replicate
+    cause:str|None=None # why it did not hold or is inconclusive (a key of `CAUSES`)
 
     @property
-    def verdict(self) -> str: return 'held' if self.held else 'did not hold'
+    def held(self) -> bool: return self.verdict == 'held'
+
+    @classmethod
+    def decided(cls, source:str, claim:str, d:Decision, profile:str, cause:str|None=None) -> Claim:
+        "The claim as `d` decides it, with its cause worked out for the run's profile"
+        return cls(source, claim, d.verdict, d.evidence, [d.interval[0], d.interval[1]], d.replicates, d.values, cause_of(d, profile, cause))
+
+# %% ../nbs/04_report.ipynb #e93eeea0
+def _iv(c:Claim) -> str:
+    lo, hi = c.interval
+    f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+    return f"{f(lo)}..{f(hi)}" if lo == lo else 'n/a'
 
 def claims_markdown(claims:list[Claim]) -> str:
     "A Markdown table of claims and verdicts"
-    rows = ['| source | claim | verdict | evidence |', '|---|---|---|---|']
-    rows += [f"| {c.source} | {c.claim} | **{c.verdict}** | {c.evidence} |" for c in claims]
+    rows = ['| source | claim | verdict | 95% interval | replicates | cause | evidence |', '|---|---|---|---|---|---|---|']
+    rows += [f"| {c.source} | {c.claim} | **{c.verdict}** | {_iv(c)} | {c.replicates} | {c.cause or ''} | {c.evidence} |" for c in claims]
     return '\n'.join(rows)
 
 # %% ../nbs/04_report.ipynb #4744c461
+def replication_markdown(rep:dict) -> str:
+    "What a report replicated and what it ran once, as Markdown lines"
+    if not rep: return ''
+    lines = ['Replicated: ' + ('; '.join(f"{k}: {v}" for k, v in rep.get('replicated', {}).items()) or 'nothing') + '.']
+    if rep.get('not replicated'): lines.append('Run once: ' + '; '.join(rep['not replicated']) + '.')
+    return '\n\n'.join(lines)
+
 def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     "A DataFrame as a Markdown table (no extra dependency)"
     def f(v): return format(v, floatfmt) if isinstance(v, float) else str(v)
@@ -49,7 +72,7 @@ class ReportWriter:
     def __init__(self, out_dir:str|Path, name:str, title:str, **setup):
         self.out, self.name, self.title, self.setup = Path(out_dir), name, title, setup
         self.out.mkdir(parents=True, exist_ok=True)
-        self.claims, self.files, self.t0 = [], [], time.time()
+        self.claims, self.files, self.t0, self.replicates = [], [], time.time(), {}
 
     def table(self, df:pd.DataFrame, stem:str, caption:str='') -> pd.DataFrame:
         "Write `df` as `<stem>.csv` and `<stem>.md`; return it for display"
@@ -64,14 +87,26 @@ class ReportWriter:
         self.files.append(f'{stem}.png')
         return fig
 
-    def claim(self, source:str, claim:str, held:bool, evidence:str) -> Claim:
-        "Record a claim and its verdict"
-        c = Claim(source, claim, bool(held), evidence); self.claims.append(c); return c
+    def claim(self, source:str, claim:str, decision:Decision, cause:str|None=None) -> Claim:
+        "Record a claim as its `Decision` decides it; `cause` names why a miss missed, where the report knows"
+        if not isinstance(decision, Decision): raise TypeError(f"a claim is decided by a Decision (neuralrank.verdicts), not {type(decision).__name__}")
+        c = Claim.decided(source, claim, decision, str(self.setup.get('profile', '')), cause)
+        self.claims.append(c); return c
+
+    def replication(self, replicated:dict, fixed:list|str=()) -> dict:
+        "Say which random parts of the report were replicated (part -> how) and which were not"
+        self.replicates = {'replicated': dict(replicated), 'not replicated': [fixed] if isinstance(fixed, str) else list(fixed)}
+        try:
+            from IPython.display import Markdown, display
+            display(Markdown(replication_markdown(self.replicates)))
+        except ImportError: print(replication_markdown(self.replicates))
+        return self.replicates
 
     def save(self):
         "Write `report.json` and show the verdicts as Markdown"
         d = {'name': self.name, 'title': self.title, 'setup': self.setup, 'files': self.files,
-             'claims': [asdict(c) | {'verdict': c.verdict} for c in self.claims], 'seconds': round(time.time() - self.t0, 1)}
+             'replication': self.replicates, 'claims': [asdict(c) | {'held': c.held} for c in self.claims],
+             'seconds': round(time.time() - self.t0, 1)}
         (self.out/'report.json').write_text(json.dumps(d, indent=1, default=str))
         try:
             from IPython.display import Markdown, display
@@ -162,14 +197,26 @@ def run_report(nb:Path, # the report notebook
         except json.JSONDecodeError: pass
     return ReportRun(nb.stem, executed, out_dir, ok, round(time.time() - t0, 1), err.strip()[:2000], rep)
 
-# %% ../nbs/04_report.ipynb #9752fa0c
+# %% ../nbs/04_report.ipynb #d2a467b8
 def _rel(p:Path, base:Path) -> str: return os.path.relpath(p, base).replace(os.sep, '/')
 
-def _summary(runs:list[ReportRun]) -> str:
-    held, total = sum(c['held'] for r in runs for c in r.claims), sum(len(r.claims) for r in runs)
-    return f"{sum(r.ok for r in runs)} of {len(runs)} reports ran; {held} of {total} claims held."
+def verdict_counts(claims:list[dict]) -> str:
+    "'held k, did not hold m, inconclusive j of n claims'"
+    n = {v: sum(c['verdict'] == v for c in claims) for v in VERDICTS}
+    return f"held {n['held']}, did not hold {n['did not hold']}, inconclusive {n['inconclusive']} of {len(claims)} claims"
 
-def _stored_claims(r:ReportRun) -> list[Claim]: return [Claim(**{k: c[k] for k in ('source', 'claim', 'held', 'evidence')}) for c in r.claims]
+def cause_counts(claims:list[dict]) -> str:
+    "How many misses each cause explains, e.g. 'scale 3, replicates 2'"
+    causes = [c['cause'].split(':')[0] for c in claims if c.get('cause')]
+    return ', '.join(f"{k} {causes.count(k)}" for k in CAUSES if k in causes)
+
+def _summary(runs:list[ReportRun]) -> str:
+    claims = [c for r in runs for c in r.claims]
+    s = f"{sum(r.ok for r in runs)} of {len(runs)} reports ran; {verdict_counts(claims)}."
+    return s + (f" Causes of the misses: {cause_counts(claims)}." if cause_counts(claims) else '')
+
+_CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'interval', 'replicates', 'values', 'cause')
+def _stored_claims(r:ReportRun) -> list[Claim]: return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]
 
 # %% ../nbs/04_report.ipynb #def72eac
 def _report_md(r:ReportRun, out:Path) -> list[str]:
@@ -179,17 +226,20 @@ def _report_md(r:ReportRun, out:Path) -> list[str]:
     files = r.report.get('files', [])
     if files: md += ['Files: ' + ', '.join(f"[{f}]({_rel(r.out_dir/f, out)})" for f in files), '']
     md += [f"![{f}]({_rel(r.out_dir/f, out)})" for f in files if f.endswith('.png')]
+    if r.report.get('replication'): md += ['', replication_markdown(r.report['replication'])]
     if r.claims: md += ['', claims_markdown(_stored_claims(r))]
     return md
+
+def _tally(r:ReportRun) -> str: return ' / '.join(str(sum(c['verdict'] == v for c in r.claims)) for v in VERDICTS)
 
 _ZOO_NOTE = "The zoo models this paper's reports use, as trained for this run (test accuracy on the profile's test images):"
 
 def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     runs = [r for _, rs in groups for r in rs]
     md = [f"# {title}", '', ' · '.join(f"{k}: `{v}`" for k, v in header.items()), '', _summary(runs), '',
-          '| paper | report | status | time (s) | notebook | claims held |', '|---|---|---|---|---|---|']
+          '| paper | report | status | time (s) | notebook | held / did not hold / inconclusive |', '|---|---|---|---|---|---|']
     md += [f"| {g if i == 0 else ''} | {r.title} | {'ok' if r.ok else '**FAILED**'} | {r.seconds:.1f} | [{r.notebook.name}]({_rel(r.notebook, out)}) | "
-           f"{sum(c['held'] for c in r.claims)}/{len(r.claims)} |" for g, rs in groups for i, r in enumerate(rs)]
+           f"{_tally(r)} |" for g, rs in groups for i, r in enumerate(rs)]
     for g, rs in groups:
         md += ['', f"## {g}", '', _summary(rs)]
         if g in zoos: md += ['', _ZOO_NOTE, '', df_markdown(zoos[g].set_index(zoos[g].columns[0]))]
@@ -199,7 +249,9 @@ def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, t
 # %% ../nbs/04_report.ipynb #f93e1d3f
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
-        ".held{color:#1a7f37;font-weight:600}.not{color:#cf222e;font-weight:600}img{max-width:100%;border:1px solid #eee}")
+        ".held{color:#1a7f37;font-weight:600}.not{color:#cf222e;font-weight:600}.unsure{color:#9a6700;font-weight:600}"
+        "img{max-width:100%;border:1px solid #eee}")
+_CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
 
 def _report_html(r:ReportRun, out:Path) -> list[str]:
     "One report's section of the HTML index"
@@ -209,9 +261,11 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     files = r.report.get('files', [])
     if files: h.append('<p>' + ' · '.join(f"<a href='{e(_rel(r.out_dir/f, out))}'>{e(f)}</a>" for f in files) + '</p>')
     h += [f"<img src='{e(_rel(r.out_dir/f, out))}' alt='{e(f)}'>" for f in files if f.endswith('.png')]
+    if r.report.get('replication'): h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
     if r.claims:
-        h.append("<table><tr><th>source</th><th>claim</th><th>verdict</th><th>evidence</th></tr>")
-        h += [f"<tr><td>{e(c.source)}</td><td>{e(c.claim)}</td><td class={'held' if c.held else 'not'}>{e(c.verdict)}</td><td>{e(c.evidence)}</td></tr>" for c in _stored_claims(r)]
+        h.append("<table><tr><th>source</th><th>claim</th><th>verdict</th><th>95% interval</th><th>replicates</th><th>cause</th><th>evidence</th></tr>")
+        h += [f"<tr><td>{e(c.source)}</td><td>{e(c.claim)}</td><td class={_CLASS[c.verdict]}>{e(c.verdict)}</td><td>{e(_iv(c))}</td>"
+              f"<td>{c.replicates}</td><td>{e(c.cause or '')}</td><td>{e(c.evidence)}</td></tr>" for c in _stored_claims(r)]
         h.append('</table>')
     return h
 
@@ -219,9 +273,9 @@ def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict,
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>', f"<p>{e(_summary(runs))}</p>",
-         "<table><tr><th>paper</th><th>report</th><th>status</th><th>time (s)</th><th>notebook</th><th>claims held</th></tr>"]
+         "<table><tr><th>paper</th><th>report</th><th>status</th><th>time (s)</th><th>notebook</th><th>held / did not hold / inconclusive</th></tr>"]
     h += [f"<tr><td>{e(g) if i == 0 else ''}</td><td><a href='#{e(r.name)}'>{e(r.title)}</a></td><td class={'held' if r.ok else 'not'}>{'ok' if r.ok else 'FAILED'}</td>"
-          f"<td>{r.seconds:.1f}</td><td><a href='{e(_rel(r.notebook, out))}'>{e(r.notebook.name)}</a></td><td>{sum(c['held'] for c in r.claims)}/{len(r.claims)}</td></tr>"
+          f"<td>{r.seconds:.1f}</td><td><a href='{e(_rel(r.notebook, out))}'>{e(r.notebook.name)}</a></td><td>{_tally(r)}</td></tr>"
           for g, rs in groups for i, r in enumerate(rs)]
     h.append('</table>')
     for g, rs in groups:
