@@ -22,18 +22,20 @@ from .models import layer_outputs, iter_layer_outputs
 from .estimators import score_features, OUTPUT_ESTIMATORS
 from .rank import pca, silhouette, rank_agreement, top_k_overlap, fit_logits
 from .papers import Profile, Paper, Option
+from .verdicts import Decision, Resampled, resampled, decide, all_of, subsamples
 
 # %% auto #0
 __all__ = ['PROFILES', 'TRAINING_SETS', 'TABLE6_BASE', 'LABELS', 'PAPER_TABLE2', 'PAPER_TABLE3', 'PAPER_TABLE4', 'PAPER_TABLE5',
            'PAPER_TABLE6', 'DOMAINS', 'PAPER', 'NeuralRankProfile', 'zoo_specs_for', 'zoo_specs', 'load_models',
-           'target_split', 'cached_value', 'score_and_transfer', 'layer_contrast', 'check_sharpest_contrast',
-           'check_top3_in_domain', 'check_top2_then_cifar', 'check_cifar_above', 'check_rank_match', 'check_top_k',
-           'check_top_within', 'check_stable_over_dims', 'check_crossover', 'check_layer_best', 'check_order',
-           'variant_gaps', 'model_palette', 'plot_heatmaps', 'plot_bars', 'tex_label', 'domain_legend', 'label_groups',
-           'plot_score_vs_accuracy', 'scores_over_dims', 'low_group', 'plot_over_dims', 'plot_latent_3d',
-           'estimator_targets', 'features_and_logits', 'estimator_scores', 'estimator_agreement', 'bootstrap_taus',
-           'centre_on', 'pooled_taus', 'check_silhouette_close_to_best', 'check_top1_as_often',
-           'plot_estimator_agreement']
+           'target_split', 'cached_value', 'pack_bits', 'unpack_bits', 'target_tables', 'score_and_transfer',
+           'layer_projections', 'layer_tables', 'over_seeds', 'with_spread', 'replication', 'layer_contrast',
+           'claim_sharpest_contrast', 'claim_top3_in_domain', 'claim_top2_then_cifar', 'claim_cifar_above',
+           'claim_rank_match', 'claim_top_k', 'claim_top_within', 'claim_stable_over_dims', 'claim_crossover',
+           'claim_layer_best', 'claim_order', 'variant_gaps', 'model_palette', 'plot_heatmaps', 'plot_bars',
+           'tex_label', 'domain_legend', 'label_groups', 'plot_score_vs_accuracy', 'dims_tables', 'scores_over_dims',
+           'low_group', 'plot_over_dims', 'plot_latent_3d', 'estimator_targets', 'features_and_logits',
+           'estimator_scores', 'estimator_agreement', 'subsample_agreement', 'taus_of', 'centre_on', 'pooled_taus',
+           'claim_silhouette_close_to_best', 'claim_top1_as_often', 'plot_estimator_agreement']
 
 # %% ../nbs/06_paper_neuralrank.ipynb #3fb5972e
 @dataclass(frozen=True, kw_only=True)
@@ -86,15 +88,15 @@ def load_models(zoo:ModelZoo, specs:dict[str, ModelSpec]) -> dict:
     zoo.ensure(list(specs.values()))
     return {k: zoo.load(s) for k, s in specs.items()}
 
-# %% ../nbs/06_paper_neuralrank.ipynb #4bdac0af
+# %% ../nbs/06_paper_neuralrank.ipynb #84a5681e
 def target_split(p:NeuralRankProfile, dataset:str='fashion', classes='0-4', train:bool=False, seed:int=0, root=None):
     "A target split at the profile's size: test split for scores and accuracy, training split for transfer"
     return load_split(dataset, train=train, classes=classes, root=root, limit=p.transfer_train_n if train else p.target_n, seed=seed)
 
 def cached_value(cache:Path|None, # a folder of small JSON files, one per value (None: no cache)
                  key:dict|None, # everything the value depends on (None: not cacheable)
-                 compute, # () -> float, run on a miss
-                ) -> float:
+                 compute, # () -> a JSON value, run on a miss
+                ):
     "A value stored under a hash of `key` in `cache`, computed and stored (atomically) on a miss"
     if cache is None or key is None: return compute()
     path = Path(cache)/(hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20] + '.json')
@@ -105,27 +107,103 @@ def cached_value(cache:Path|None, # a folder of small JSON files, one per value 
     atomic_write(path, lambda t: t.write_text(json.dumps(key | {'value': v})))
     return v
 
+def pack_bits(v) -> str: return np.packbits(np.asarray(v, dtype=bool)).tobytes().hex()
+def unpack_bits(s:str, n:int) -> np.ndarray: return np.unpackbits(np.frombuffer(bytes.fromhex(s), np.uint8))[:n].astype(bool)
+
 def _transfer_key(m, p:NeuralRankProfile, dataset, classes, layer, seed) -> dict|None:
     spec = getattr(m, 'spec', None)  # zoo models know their spec; others are not cached
-    return None if spec is None else {'what': 'transfer accuracy', 'model': spec.key, 'dataset': dataset, 'classes': str(classes),
+    return None if spec is None else {'what': 'transfer correctness', 'model': spec.key, 'dataset': dataset, 'classes': str(classes),
                                       'layer': str(layer), 'train_n': p.transfer_train_n, 'test_n': p.target_n, 'epochs': p.transfer_epochs, 'seed': seed}
 
-def score_and_transfer(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
-                       variant:str='standard', seed:int=0, root=None, progress=True,
-                       cache=None, # a folder to keep transfer accuracies in (reports share them through the zoo's `transfer/`)
-                      ) -> pd.DataFrame:
-    "Silhouette (Algorithm 1) and transfer accuracy of every model on one target, from one forward pass per split"
-    xte, yte = target_split(p, dataset, classes, False, seed, root)
-    train = []  # the training split is read only when some accuracy is not cached
-    def accuracy(m, fte):
-        if not train: train.extend(target_split(p, dataset, classes, True, seed, root))
-        return fit_logits(layer_outputs(m, train[0], layer, to_cpu=False), train[1], fte, yte, epochs=p.transfer_epochs, seed=seed)
+# %% ../nbs/06_paper_neuralrank.ipynb #aeb18e91
+def _subset_table(proj:dict, right:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
+    "SC and accuracy of every model on the test items `idx` (None: all)"
     rows = {}
+    for k, z in proj.items():
+        sel = slice(None) if idx is None else torch.as_tensor(idx, device=z.device)
+        ok = right[k] if idx is None else right[k][idx]
+        rows[k] = {'SC': silhouette(z[sel], y.to(z.device)[sel], variant=variant), 'accuracy': float(ok.sum())/len(ok)}
+    return pd.DataFrame(rows).T
+
+def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
+                  variant:str='standard', seed:int=0, root=None, progress=True,
+                  cache=None, # a folder to keep the per-item transfer results in (reports share them through the zoo's `transfer/`)
+                  resamples:int=0, # half-subsamples of the test images (seeded by `seed`)
+                  subsets:list|None=None, # or these subsets of the test images (index arrays)
+                 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    "Silhouette (Algorithm 1) and transfer accuracy of every model on one target: on all test images, and on each subsample"
+    xte, yte = target_split(p, dataset, classes, False, seed, root)
+    train = []  # the training split is read only when some result is not cached
+    def right(m, fte):
+        if not train: train.extend(target_split(p, dataset, classes, True, seed, root))
+        return pack_bits(fit_logits(layer_outputs(m, train[0], layer, to_cpu=False), train[1], fte, yte, epochs=p.transfer_epochs,
+                                    seed=seed, per_item=True).numpy())
+    proj, ok = {}, {}
     for k, m in tqdm(models.items(), desc=f'score and transfer to {dataset} {classes}', disable=not progress, leave=False):
         fte = layer_outputs(m, xte, layer, to_cpu=False)
-        rows[k] = {'SC': silhouette(pca(fte, dim), yte, variant=variant),
-                   'accuracy': cached_value(cache, _transfer_key(m, p, dataset, classes, layer, seed), lambda: accuracy(m, fte))}
+        proj[k] = pca(fte, dim)
+        ok[k] = unpack_bits(cached_value(cache, _transfer_key(m, p, dataset, classes, layer, seed), lambda: right(m, fte)), len(yte))
+    subs = subsamples(len(yte), resamples, seed) if subsets is None else subsets
+    return _subset_table(proj, ok, yte, None, variant), [_subset_table(proj, ok, yte, i, variant) for i in subs]
+
+def score_and_transfer(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
+                       variant:str='standard', seed:int=0, root=None, progress=True, cache=None) -> pd.DataFrame:
+    "Silhouette and transfer accuracy of every model on one target, on all its test images (`target_tables` without subsamples)"
+    return target_tables(models, p, dataset, classes, layer, dim, variant, seed, root, progress, cache)[0]
+
+# %% ../nbs/06_paper_neuralrank.ipynb #384c4bfb
+def layer_projections(models:dict, x:torch.Tensor, layers, dim:int=10) -> dict:
+    "label -> layer column ('L5', or the name) -> the PCA-reduced outputs (n, dim), one forward pass per model"
+    out = {}
+    for k, m in models.items():
+        outs = layer_outputs(m, x, list(layers), to_cpu=False)
+        out[k] = {(f'L{l}' if isinstance(l, int) and l >= 0 else str(l)): pca(o, dim) for l, o in outs.items()}
+    return out
+
+def _sc_table(proj:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
+    rows = {}
+    for k, layers in proj.items():
+        rows[k] = {}
+        for l, z in layers.items():
+            sel = slice(None) if idx is None else torch.as_tensor(idx, device=z.device)
+            rows[k][l] = silhouette(z[sel], y.to(z.device)[sel], variant=variant)
     return pd.DataFrame(rows).T
+
+def layer_tables(models:dict, x:torch.Tensor, y:torch.Tensor, layers, dim:int=10, variant:str='standard',
+                 resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    "Silhouette of every model (rows) at every layer (columns): on all target images, and on each half-subsample"
+    proj = layer_projections(models, x, layers, dim)
+    return _sc_table(proj, y, None, variant), [_sc_table(proj, y, i, variant) for i in subsamples(len(y), resamples, seed)]
+
+# %% ../nbs/06_paper_neuralrank.ipynb #1904daf3
+def over_seeds(seeds, # the report's model seeds
+               tables, # seed -> (full table, [subsample tables])
+              ) -> Resampled:
+    "Every seed's full table and subsamples, as the verdicts take them"
+    out = [tables(s) for s in seeds]
+    return Resampled([f for f, _ in out], [rs for _, rs in out])
+
+def with_spread(res:Resampled, cols=None) -> pd.DataFrame:
+    "The full tables averaged over seeds, with `<col> lo` and `<col> hi`: the middle 95% of each value over the subsamples"
+    mean = sum(res.full)/len(res.full)
+    subs = [t for rs in res.resamples for t in rs]
+    out = mean.copy()
+    if not subs: return out
+    for c in cols or list(mean.columns):
+        vals = pd.concat([t[c] for t in subs], axis=1)
+        out[f'{c} lo'], out[f'{c} hi'] = vals.quantile(0.025, axis=1), vals.quantile(0.975, axis=1)
+    return out
+
+# %% ../nbs/06_paper_neuralrank.ipynb #a5f6e8cc
+def replication(r, transfer:bool=False) -> tuple[dict, list]:
+    "What a neuralRank report replicates and what it runs once, for `ReportWriter.replication`"
+    p = r.profile
+    rep = {'model seeds': f"{len(r.seeds)} ({', '.join(map(str, r.seeds))}), each zoo model trained per seed",
+           'target images': f"{r.replicates} half-subsamples of the {p.target_n or 'whole'} test images, drawn without replacement"
+                            + (", each recounting the transfer accuracies; the models redrawn with replacement for rank correlations" if transfer else '')}
+    fixed = ['the PCA basis of each model and layer (fitted once on all target images)']
+    if transfer: fixed.append('the new logits layer of each transfer (trained once; a subsample recounts its test items)')
+    return rep, fixed
 
 # %% ../nbs/06_paper_neuralrank.ipynb #6b9b00b1
 LABELS = ['M10', 'M0-4', 'M5-9', 'F10', 'F0-4', 'F5-9', 'C10', 'C0-4', 'C5-9']
@@ -148,88 +226,127 @@ PAPER_TABLE6 = pd.DataFrame({
     'accuracy': [0.940, 0.940, 0.893, 0.881, 0.879, 0.946, 0.946, 0.851, 0.863, 0.868]},
     index=TABLE6_BASE + [l + '^512' for l in TABLE6_BASE])
 
-# %% ../nbs/06_paper_neuralrank.ipynb #3e90d257
+# %% ../nbs/06_paper_neuralrank.ipynb #10c5b54f
 def _fmt(s:pd.Series, n=None) -> str: return ', '.join(f'{k} {v:.3f}' for k, v in list(s.items())[:n])
 
 def layer_contrast(table:pd.DataFrame, top:int=3) -> pd.Series:
     "Per layer: mean score of the `top` best models minus the mean of the rest"
     return table.apply(lambda c: c.nlargest(top).mean() - c.nsmallest(len(c) - top).mean())
 
-def check_sharpest_contrast(table:pd.DataFrame) -> tuple[bool, str]:
-    con = layer_contrast(table)
-    return con.idxmax() == table.columns[-1], f"top-3 minus rest per layer: {_fmt(con)}; largest at {con.idxmax()}"
+def claim_sharpest_contrast(tables) -> Decision:
+    "The last layer's top-3-minus-rest contrast exceeds every other layer's (`tables`: a `Resampled` of score tables, or one table)"
+    rep = resampled(tables)
+    def stat(t): con = layer_contrast(t); return con.iloc[-1] - con.iloc[:-1].max()
+    return rep.decide(stat, what=f"{rep.first.columns[-1]} contrast minus the largest other layer's",
+                      detail=f"top-3 minus rest per layer: {_fmt(layer_contrast(rep.first))}")
 
-def check_top3_in_domain(table:pd.DataFrame, letter:str='M') -> tuple[bool, str]:
-    top = table.iloc[:, -1].nlargest(3)
-    return all(k.startswith(letter) for k in top.index), f"top-3 at {table.columns[-1]}: {_fmt(top)}"
+def claim_top3_in_domain(tables, letter:str='M') -> Decision:
+    "The models trained on the target's domain (`letter`) take the top-3 places at the last layer"
+    rep = resampled(tables)
+    def stat(t):
+        c = t.iloc[:, -1]; own = c[c.index.str.startswith(letter)]
+        return own.nsmallest(3).min() - c.drop(own.index).max()
+    return rep.decide(stat, what=f"third-best {letter} model minus the best other, {rep.first.columns[-1]}",
+                      detail=f"top-3 at {rep.first.columns[-1]}: {_fmt(rep.first.iloc[:, -1].nlargest(3))}")
 
-# %% ../nbs/06_paper_neuralrank.ipynb #bfbba81a
-def check_top2_then_cifar(scores:pd.Series) -> tuple[bool, str]:
-    s = scores.sort_values(ascending=False)
-    return set(s.index[:2]) == {'F0-4', 'F10'} and s.index[2].startswith('C'), f"ranking: {_fmt(s, 5)}, ..."
+# %% ../nbs/06_paper_neuralrank.ipynb #4c4aff0a
+def claim_top2_then_cifar(scores) -> Decision:
+    "The top-2 for Fashion 0-4 are F0-4 and F10, and a CIFAR model ranks third (`scores`: a `Resampled` of score Series)"
+    rep = resampled(scores)
+    def stat(s):
+        top, cifar = s[['F0-4', 'F10']], s[s.index.str.startswith('C')]
+        rest = s.drop(top.index)
+        return min(top.min() - rest.max(), cifar.max() - rest.drop(cifar.index).max())
+    return rep.decide(stat, what='min(F0-4 and F10 minus the best other, best CIFAR model minus the best non-CIFAR other)',
+                      detail=f"ranking: {_fmt(rep.first.sort_values(ascending=False), 5)}, ...")
 
-def check_cifar_above(scores:pd.Series, other:str='F5-9',
+def claim_cifar_above(scores, other:str='F5-9',
                       margin:float=0.05, # 'clearly': half the paper's smallest margin (C5-9 0.180 against F5-9 0.082)
-                     ) -> tuple[bool, str]:
-    "Holds when every CIFAR model scores at least `margin` above `other`"
-    c = scores[[k for k in scores.index if k.startswith('C')]]
-    gap = c.min() - scores[other]
-    return bool(gap >= margin), f"CIFAR models {_fmt(c)}; {other} {scores[other]:.3f}; smallest margin {gap:.3f} (clearly: >= {margin})"
+                     ) -> Decision:
+    "Every CIFAR model scores at least `margin` above `other`"
+    rep = resampled(scores)
+    cif = lambda s: s[s.index.str.startswith('C')]
+    return rep.decide(lambda s: cif(s).min() - s[other], margin, what=f"weakest CIFAR model minus {other}",
+                      detail=f"CIFAR models {_fmt(cif(rep.first))}; {other} {rep.first[other]:.3f}")
 
-# %% ../nbs/06_paper_neuralrank.ipynb #2a45f41a
-def check_rank_match(scores:pd.Series, # one score per model
-                     acc:pd.Series, # the same models' transfer accuracies
-                     alpha:float=0.05, # one-sided significance level of Kendall's tau
+# %% ../nbs/06_paper_neuralrank.ipynb #87c75214
+def _tau(t:pd.DataFrame, sc:str='SC', acc:str='accuracy') -> float:
+    v = kendalltau(t[sc], t[acc]).statistic
+    return 0. if v != v else float(v)  # a constant column has no order: no agreement
+
+def _models_redrawn(rep:Resampled, seed:int=0) -> Resampled:
+    "Each subsample's table with its rows (models) drawn again with replacement, seeded per subsample"
+    g = np.random.default_rng(seed)
+    return Resampled(rep.full, [[t.iloc[g.integers(0, len(t), len(t))] for t in rs] for rs in rep.resamples])
+
+def claim_rank_match(tables, # a `Resampled` of tables with columns `sc` and `acc` (models as rows), or one table
                      paper:tuple|None=None, # the paper's (scores, accuracies), quoted in the evidence
-                    ) -> tuple[bool, str]:
-    "Holds when Kendall's tau between scores and accuracies is positive with one-sided p < alpha"
-    r = rank_agreement(scores[acc.index].values, acc.values)
-    p1 = r['kendall_p']/2 if r['kendall_tau'] > 0 else 1 - r['kendall_p']/2
-    ev = (f"Kendall tau {r['kendall_tau']:.2f} (one-sided p {p1:.3g}), "
-          f"Spearman {r['spearman_rho']:.2f}, weighted tau {r['weighted_tau']:.2f}, n={r['n']}")
-    if paper is not None: ev += f"; the paper's numbers: {check_rank_match(*paper)[1]}"
-    return r['kendall_tau'] > 0 and p1 < alpha, ev
+                     sc:str='SC', acc:str='accuracy',
+                    ) -> Decision:
+    "Kendall's tau between scores and accuracies is positive, over subsamples of images and of models"
+    rep = resampled(tables)
+    t = rep.first
+    r = rank_agreement(t[sc].values, t[acc].values)
+    detail = f"full set: Kendall tau {r['kendall_tau']:.2f}, Spearman {r['spearman_rho']:.2f}, weighted tau {r['weighted_tau']:.2f}, n={r['n']}"
+    if paper is not None: detail += f"; the paper's numbers: Kendall tau {kendalltau(paper[0][paper[1].index], paper[1]).statistic:.2f}"
+    return _models_redrawn(rep).decide(lambda x: _tau(x, sc, acc), what='Kendall tau (score, accuracy)', detail=detail, bounds=(-1, 1))
 
-def check_top_k(scores:pd.Series, acc:pd.Series, k:int=5) -> tuple[bool, str]:
-    a = scores[acc.index]
-    top_s, top_a = list(a.nlargest(k).index), list(acc.nlargest(k).index)
-    return top_k_overlap(a.values, acc.values, k) == 1, f"top-{k} by score: {', '.join(top_s)}; by accuracy: {', '.join(top_a)}"
+def claim_top_k(tables, k:int=5, sc:str='SC', acc:str='accuracy') -> Decision:
+    "The top-k models by score are the top-k by accuracy"
+    rep = resampled(tables)
+    t = rep.first
+    return rep.decide(lambda x: top_k_overlap(x[sc].values, x[acc].values, k)*k, k - 0.5, what=f'top-{k} models shared by score and accuracy',
+                      detail=f"top-{k} by score: {', '.join(t[sc].nlargest(k).index)}; by accuracy: {', '.join(t[acc].nlargest(k).index)}")
 
-# %% ../nbs/06_paper_neuralrank.ipynb #0421640f
-def check_top_within(scores:pd.Series, acc:pd.Series, tol:float=0.01) -> tuple[bool, str]:
-    "Holds when the top model by score is within `tol` of the best transfer accuracy"
-    top = scores.idxmax()
-    return bool(acc[top] >= acc.max() - tol), f"top by SC: {top} (accuracy {acc[top]:.3f}); most accurate: {acc.idxmax()} ({acc.max():.3f})"
+# %% ../nbs/06_paper_neuralrank.ipynb #7be9b71e
+def claim_top_within(tables, tol:float=0.01, sc:str='SC', acc:str='accuracy') -> Decision:
+    "The top model by score is the most accurate after transfer, or within `tol` of it"
+    rep = resampled(tables)
+    t = rep.first
+    top = t[sc].idxmax()
+    return rep.decide(lambda x: x.loc[x[sc].idxmax(), acc] - x[acc].max(), -tol, what='accuracy of the top model by score minus the best accuracy',
+                      detail=f"top by SC: {top} (accuracy {t.loc[top, acc]:.3f}); most accurate: {t[acc].idxmax()} ({t[acc].max():.3f})")
 
-# %% ../nbs/06_paper_neuralrank.ipynb #cc9c128c
-def check_stable_over_dims(curves:pd.DataFrame, lo:int=5, hi:int=50) -> tuple[bool, str]:
-    "`curves`: rows D, columns models; holds when the model order is identical for all D in [lo, hi]"
-    sub = curves.loc[(curves.index >= lo) & (curves.index <= hi)]
-    orders = {d: tuple(r.sort_values(ascending=False).index) for d, r in sub.iterrows()}
-    ref = orders.get(10, next(iter(orders.values())))
-    taus = {d: kendalltau([ref.index(m) for m in o], range(len(o))).statistic for d, o in orders.items()}
-    changes = [d for d, o in orders.items() if o != ref]
-    return not changes, (f"order at D=10: {' > '.join(ref)}; D in [{lo}, {hi}] with another order: {changes or 'none'}; "
-                         f"lowest Kendall tau against D=10: {min(taus.values()):.2f}")
+# %% ../nbs/06_paper_neuralrank.ipynb #a5c58997
+def _orders(curves:pd.DataFrame) -> dict: return {d: tuple(r.sort_values(ascending=False).index) for d, r in curves.iterrows()}
 
-# %% ../nbs/06_paper_neuralrank.ipynb #bb8d54e9
+def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
+    "`curves` (rows D, columns models; or a `Resampled` of them): the model order is the same for every D in [lo, hi]"
+    rep = resampled(curves)
+    def changes(c):
+        o = _orders(c.loc[(c.index >= lo) & (c.index <= hi)])
+        return [d for d, x in o.items() if x != o.get(ref, next(iter(o.values())))]
+    first = _orders(rep.first)
+    return rep.decide(lambda c: len(changes(c)), 0.5, higher=False, what=f'D in [{lo}, {hi}] with another order than at D={ref}',
+                      detail=f"order at D={ref}: {' > '.join(first.get(ref, ()))}; full set: other order at D = {changes(rep.first) or 'none'}")
+
+# %% ../nbs/06_paper_neuralrank.ipynb #11a3f41f
 def _order(row:pd.Series) -> str: return ' > '.join(row.sort_values(ascending=False).index)
 
-def check_crossover(curves:pd.DataFrame, ref:int=10) -> tuple[bool, str]:
-    "Holds when the model order at the smallest or the largest D differs from the order at D = `ref`"
-    lo, hi = curves.index.min(), curves.index.max()
-    held = _order(curves.loc[lo]) != _order(curves.loc[ref]) or _order(curves.loc[hi]) != _order(curves.loc[ref])
-    return held, f"order at D={lo}: {_order(curves.loc[lo])}; at D={ref}: {_order(curves.loc[ref])}; at D={hi}: {_order(curves.loc[hi])}"
+def claim_crossover(curves, ref:int=10) -> Decision:
+    "The model order at the smallest or the largest D differs from the order at D = `ref`"
+    rep = resampled(curves)
+    def crossed(c):
+        lo, hi = c.index.min(), c.index.max()
+        return float(_order(c.loc[lo]) != _order(c.loc[ref]) or _order(c.loc[hi]) != _order(c.loc[ref]))
+    c = rep.first; lo, hi = c.index.min(), c.index.max()
+    return rep.decide(crossed, 0.5, what=f'lines cross at D={lo} or D={hi} (1) or not (0)',
+                      detail=f"order at D={lo}: {_order(c.loc[lo])}; at D={ref}: {_order(c.loc[ref])}; at D={hi}: {_order(c.loc[hi])}")
 
-# %% ../nbs/06_paper_neuralrank.ipynb #3e46e191
-def check_layer_best(sc:pd.DataFrame, layer:str='L5') -> tuple[bool, str]:
-    "`sc`: rows models, columns layers; holds when `layer` has the highest score in every row"
-    others = sc.drop(columns=layer)
-    return bool((sc[layer] > others.max(axis=1)).all()), '; '.join(f"{k}: " + ', '.join(f"{c} {v:.3f}" for c, v in r.items()) for k, r in sc.iterrows())
+# %% ../nbs/06_paper_neuralrank.ipynb #6ac2213a
+def claim_layer_best(tables, layer:str='L5') -> Decision:
+    "`tables` (rows models, columns layers): `layer` has the highest score in every row"
+    rep = resampled(tables)
+    stat = lambda t: float((t[layer] - t.drop(columns=layer).max(axis=1)).min())
+    return rep.decide(stat, what=f'smallest over the models of {layer} minus the best other layer',
+                      detail='; '.join(f"{k}: " + ', '.join(f"{c} {v:.3f}" for c, v in r.items()) for k, r in rep.first.iterrows()))
 
-def check_order(s:pd.Series, order:list) -> tuple[bool, str]:
-    "Holds when `s[order[0]] > s[order[1]] > ...`"
-    return all(s[a] > s[b] for a, b in zip(order, order[1:])), f"{s.name or 'value'}: " + ', '.join(f"{k} {s[k]:.3f}" for k in order)
+def claim_order(scores, order:list) -> Decision:
+    "`scores[order[0]] > scores[order[1]] > ...` (`scores`: a Series or a `Resampled` of them)"
+    rep = resampled(scores)
+    stat = lambda s: float(min(s[a] - s[b] for a, b in zip(order, order[1:])))
+    return rep.decide(stat, what='smallest gap between consecutive models of the order',
+                      detail=f"{rep.first.name or 'value'}: " + ', '.join(f"{k} {rep.first[k]:.3f}" for k in order))
 
 # %% ../nbs/06_paper_neuralrank.ipynb #23317023
 def variant_gaps(table:pd.DataFrame, columns:dict, paper:str='paper SC') -> pd.Series:
@@ -260,13 +377,18 @@ def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='s
         ax.set_title(f'{title}: {name}')
     fig.tight_layout(); return fig
 
-def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str):
+def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
+              lo:pd.Series|None=None, hi:pd.Series|None=None, # our values' middle 95% over the subsamples (error bars)
+             ):
     "Ours beside the paper's value for every model, sorted by our value"
     order = ours.sort_values(ascending=False).index
     df = pd.DataFrame({'ours': ours[order], 'paper': paper.reindex(order)}).reset_index(names='model').melt('model', var_name='source')
     fig, ax = plt.subplots(figsize=(10, 3.8))
     sns.barplot(df, x='model', y='value', hue='source', palette=['#4C72B0', '#BBBBBB'], ax=ax)
-    for c in ax.containers: ax.bar_label(c, fmt='%.2f', fontsize=8, padding=1)
+    for c in ax.containers: ax.bar_label(c, fmt='%.2f', fontsize=8, padding=10 if lo is not None else 1)
+    if lo is not None:
+        xs = [p.get_x() + p.get_width()/2 for p in ax.containers[0].patches]
+        ax.errorbar(xs, ours[order], yerr=[(ours - lo)[order].clip(lower=0), (hi - ours)[order].clip(lower=0)], fmt='none', ecolor='k', capsize=3, lw=1)
     ax.set(ylabel=ylabel, xlabel='', title=title); ax.legend(title='')
     fig.tight_layout(); return fig
 
@@ -308,6 +430,7 @@ def _annotate(ax, xs, ys, labels):
 
 def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Series indexed by model label
                            title:str='', ncols:int=2, # panels per row; a row shares its y axis
+                           spread:dict|None=None, # name -> `with_spread` table ('SC lo', 'SC hi', 'accuracy lo', 'accuracy hi'): error bars
                           ):
     "Score (x) against transfer accuracy (y), one panel per entry, in a wrapping grid with a legend of training domains"
     nrows = -(-len(panels) // ncols)
@@ -315,6 +438,12 @@ def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Ser
     for ax, (name, (s, a)) in zip(axs.flat, panels.items()):
         s = s[a.index]
         pal = model_palette([k.split('^')[0] for k in s.index])
+        e = (spread or {}).get(name)
+        if e is not None:
+            e = e.loc[s.index]
+            ax.errorbar(s, a[s.index], xerr=[(s - e['SC lo']).clip(lower=0), (e['SC hi'] - s).clip(lower=0)],
+                        yerr=[(a[s.index] - e['accuracy lo']).clip(lower=0), (e['accuracy hi'] - a[s.index]).clip(lower=0)],
+                        fmt='none', ecolor='0.55', lw=0.8, capsize=2, zorder=2)
         for k in s.index:
             ax.scatter(s[k], a[k], color=pal[k.split('^')[0]], marker=_MARKERS.get(k.partition('^')[2], 'o'), s=70, edgecolor='k', linewidth=0.5, zorder=3)
         r = rank_agreement(s.values, a.values)
@@ -328,15 +457,23 @@ def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Ser
     fig.tight_layout(); return fig
 
 # %% ../nbs/06_paper_neuralrank.ipynb #8eadbe1f
-def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard') -> pd.DataFrame:
-    "Silhouette at every D in `dims` (rows) for every model (columns)"
-    out = {}
+def _curves(proj:dict, y:torch.Tensor, dims:dict, idx, variant:str) -> pd.DataFrame:
+    sel = slice(None) if idx is None else torch.as_tensor(idx)
+    return pd.DataFrame({k: pd.Series({d: silhouette(z[sel, :d], y[sel], variant=variant) for d in dims[k]}) for k, z in proj.items()}).rename_axis('D')
+
+def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard',
+                resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    "Silhouette at every D in `dims` (rows) for every model (columns): on all images, and on each half-subsample"
+    proj, ok = {}, {}
     for k, m in models.items():
         lat = layer_outputs(m, x, layer)
-        dims_ok = [d for d in dims if d <= min(lat.shape)]
-        proj = pca(lat, max(dims_ok), method='exact')
-        out[k] = pd.Series({d: silhouette(proj[:, :d], y, variant=variant) for d in dims_ok})
-    return pd.DataFrame(out).rename_axis('D')
+        ok[k] = [d for d in dims if d <= min(lat.shape)]
+        proj[k] = pca(lat, max(ok[k]), method='exact')  # exact PCA is nested: its first D components are PCA to D
+    return _curves(proj, y, ok, None, variant), [_curves(proj, y, ok, i, variant) for i in subsamples(len(y), resamples, seed)]
+
+def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard') -> pd.DataFrame:
+    "Silhouette at every D in `dims` (rows) for every model (columns)"
+    return dims_tables(models, x, y, dims, layer, variant)[0]
 
 def low_group(curves:pd.DataFrame, ref:int=10) -> list:
     "The models below the widest gap between consecutive scores at D = `ref` (the bunch whose crossings need their own scale)"
@@ -345,19 +482,27 @@ def low_group(curves:pd.DataFrame, ref:int=10) -> list:
     cut = int(np.argmax(-s.diff().values[1:])) + 1
     return list(s.index[cut:]) if len(s) - cut >= 2 else []
 
-def _dims_panel(ax, curves, pal, band, title):
+def _dims_panel(ax, curves, pal, band, title, lo=None, hi=None):
     ax.axvspan(*band, color='#eeeeee', zorder=0, label=f'D in {band[0]}..{band[1]}')
-    for k in curves.columns: ax.plot(curves.index, curves[k], marker='o', ms=4, color=pal[k], label=k)
+    for k in curves.columns:
+        ax.plot(curves.index, curves[k], marker='o', ms=4, color=pal[k], label=k)
+        if lo is not None: ax.fill_between(curves.index, lo[k], hi[k], color=pal[k], alpha=0.18, lw=0)
     ax.set_xscale('log'); ax.set(xlabel='PCA dimension D', ylabel='silhouette score', title=title)
 
-def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str=''):
+def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str='',
+                   spread:list|None=None, # the same curves on each subsample: drawn as each line's middle-95% band
+                  ):
     "Score against D (log scale) with the paper's stable band shaded; a second panel zooms into the low, bunched models"
     pal, low = model_palette(list(curves.columns)), low_group(curves)
+    lo = hi = None
+    if spread:
+        st = pd.concat(spread, keys=range(len(spread)))
+        lo, hi = st.groupby(level=1).quantile(0.025), st.groupby(level=1).quantile(0.975)
     fig, axs = plt.subplots(1, 2 if low else 1, figsize=(14 if low else 8, 4.8), squeeze=False)
-    _dims_panel(axs[0, 0], curves, pal, band, 'all models')
+    _dims_panel(axs[0, 0], curves, pal, band, 'all models' + (' (bands: middle 95% of the subsamples)' if spread else ''), lo, hi)
     axs[0, 0].legend(ncol=2, fontsize=9)
     if low:
-        _dims_panel(axs[0, 1], curves[low], pal, band, f"zoom: {', '.join(low)} on their own scale")
+        _dims_panel(axs[0, 1], curves[low], pal, band, f"zoom: {', '.join(low)} on their own scale", lo, hi)
         axs[0, 1].legend(fontsize=9)
     if title: fig.suptitle(title, fontsize=13)
     fig.tight_layout(); return fig
@@ -418,40 +563,50 @@ def estimator_agreement(scores:pd.DataFrame, acc:pd.Series) -> pd.DataFrame:
     return pd.DataFrame({e: {'kendall_tau': kendalltau(scores[e], a).statistic, 'weighted_tau': weightedtau(scores[e], a).statistic,
                              'top1': float(a[scores[e].idxmax()] >= a.max())} for e in scores.columns}).T
 
-def bootstrap_taus(outs:dict, y:torch.Tensor, acc:pd.Series, estimators, B:int, n:int|None=None, seed:int=0,
-                   dim:int=10, variant:str='standard', progress=False) -> pd.DataFrame:
-    "Kendall tau of every estimator (columns) in each of `B` subsamples (rows) of `n` target images (default half) drawn without replacement"
-    g = torch.Generator().manual_seed(seed)
-    rows = []
-    for _ in tqdm(range(B), desc='resamples', disable=not progress, leave=False):
-        idx = torch.randperm(len(y), generator=g)[:n or len(y)//2]
-        rows.append(estimator_agreement(estimator_scores(outs, y, estimators, dim, variant, idx), acc).kendall_tau)
-    return pd.DataFrame(rows).reset_index(drop=True)
+def subsample_agreement(outs:dict, y:torch.Tensor, accs:list, estimators, subsets:list,
+                        dim:int=10, variant:str='standard', progress=False) -> list[pd.DataFrame]:
+    "`estimator_agreement` on each subset of the target images: the estimators rescored on it, against the accuracies `accs` on it"
+    return [estimator_agreement(estimator_scores(outs, y, estimators, dim, variant, torch.as_tensor(idx)), acc)
+            for idx, acc in tqdm(list(zip(subsets, accs)), desc='subsamples', disable=not progress, leave=False)]
+
+def taus_of(agreements:list[pd.DataFrame]) -> pd.DataFrame:
+    "Kendall tau of every estimator (columns) in each subsample (rows)"
+    return pd.DataFrame([a.kendall_tau for a in agreements]).reset_index(drop=True)
 
 def centre_on(boot:pd.DataFrame, point:pd.Series) -> pd.DataFrame:
     "Subsample values moved so that their median is the full-set value: their spread, around the number reported"
     return boot - boot.median() + point[boot.columns]
 
-# %% ../nbs/06_paper_neuralrank.ipynb #d326c8b2
+# %% ../nbs/06_paper_neuralrank.ipynb #ad84de0b
 def pooled_taus(points:dict, boots:dict) -> tuple[pd.Series, pd.DataFrame]:
     "Mean Kendall tau over targets per estimator: the point values, and one row per resample"
     return pd.concat({t: a.kendall_tau for t, a in points.items()}, axis=1).mean(1), sum(boots.values())/len(boots)
 
-def check_silhouette_close_to_best(point:pd.Series, boot:pd.DataFrame, level:float=0.95) -> tuple[bool, str]:
-    "Holds when the silhouette is the best estimator, or the best one's lead over it is not larger than the noise"
-    best = point.idxmax()
-    lead = boot[best] - boot['silhouette']
-    share = float((lead > 0).mean())
-    lo, hi = lead.quantile([0.05, 0.95])
-    ev = (f"mean Kendall tau over the targets: {', '.join(f'{e} {v:.2f}' for e, v in point.sort_values(ascending=False).items())}; "
-          f"best {best}" + ('' if best == 'silhouette' else f", ahead of the silhouette by {point[best] - point['silhouette']:.2f} "
-          f"(90% interval {lo:.2f}..{hi:.2f}, ahead in {share:.0%} of {len(boot)} resamples)"))
-    return best == 'silhouette' or share < level, ev
+def _pooled(agreements:list[pd.DataFrame], col:str, how:str='mean') -> pd.Series:
+    return getattr(pd.concat([a[col] for a in agreements], axis=1), how)(axis=1)
 
-def check_top1_as_often(points:dict) -> tuple[bool, str]:
-    "Holds when the silhouette's top model is the most accurate on as many targets as any estimator's"
-    hits = pd.concat({t: a.top1 for t, a in points.items()}, axis=1).sum(1)
-    return bool(hits['silhouette'] >= hits.max()), f"targets whose most accurate model the estimator ranks first (of {len(points)}): " + ', '.join(f'{e} {int(v)}' for e, v in hits.sort_values(ascending=False).items())
+def _per_subsample(points:dict, subs:dict) -> Resampled:
+    "One 'table' per subsample: the list of every target's agreement on subsample b"
+    n = min(len(s) for s in subs.values())
+    return Resampled([list(points.values())], [[[subs[t][b] for t in points] for b in range(n)]])
+
+def claim_silhouette_close_to_best(points:dict, # target -> `estimator_agreement` on all its images
+                                   subs:dict, # target -> the same on each subsample
+                                   margin:float=0.1, # 'about as well': within this much Kendall tau of the best
+                                  ) -> Decision:
+    "The silhouette's mean Kendall tau over the targets is within `margin` of the best estimator's"
+    pt = _pooled(list(points.values()), 'kendall_tau')
+    stat = lambda ags: float((lambda m: m['silhouette'] - m.max())(_pooled(ags, 'kendall_tau')))
+    return _per_subsample(points, subs).decide(stat, -margin, what='silhouette minus the best estimator, mean Kendall tau over the targets',
+                                               detail='mean Kendall tau: ' + ', '.join(f'{e} {v:.2f}' for e, v in pt.sort_values(ascending=False).items()))
+
+def claim_top1_as_often(points:dict, subs:dict) -> Decision:
+    "The silhouette's top model is the most accurate on as many targets as any estimator's"
+    hits = _pooled(list(points.values()), 'top1', 'sum')
+    stat = lambda ags: float((lambda h: h['silhouette'] - h.max())(_pooled(ags, 'top1', 'sum')))
+    return _per_subsample(points, subs).decide(stat, -0.5, what='targets won by the silhouette minus by the best estimator',
+                                               detail=f"targets whose most accurate model the estimator ranks first (of {len(points)}): " +
+                                                      ', '.join(f'{e} {int(v)}' for e, v in hits.sort_values(ascending=False).items()))
 
 # %% ../nbs/06_paper_neuralrank.ipynb #bd56b07c
 def plot_estimator_agreement(points:dict, boots:dict, pooled:tuple, n_models:dict, title:str=''):

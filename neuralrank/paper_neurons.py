@@ -21,15 +21,18 @@ from .switches import importance_switch
 from .units import unit_count
 from .neurons import unit_scores
 from .compress import compute_cost, keep_top, pruned_spec, removal_curve
+from .zoo import correct_items
+from .verdicts import Decision, Resampled, resampled, decide, exact, normal, all_of, subsamples, folds
 
 # %% auto #0
-__all__ = ['PROFILES', 'LAYERS', 'TOP_K', 'VGG_LAYERS', 'PAPER_TABLE1', 'LENET_TARGET', 'PAPER_VGG_TARGET', 'PAPER_TABLE2',
-           'CHEAP_RANKINGS', 'RANKING_STYLE', 'PAPER', 'NeuronsProfile', 'lenet_spec', 'vgg_widths', 'vgg_spec',
-           'zoo_specs', 'overlap_p', 'agreement', 'paper_agreement', 'pooled_overlap_p', 'check_agree_top',
-           'check_small_layers_half', 'check_agree_bottom', 'check_top_stable', 'rank_layers', 'agreement_table',
-           'plot_agreement', 'vgg_target', 'cheap_scores', 'lenet_scores', 'vgg_scores', 'removal_curves', 'curve_area',
-           'removable_units', 'compression_row', 'compress_each', 'check_near', 'check_beats', 'plot_removal',
-           'filter_maps', 'check_top_stronger', 'plot_filter_maps']
+__all__ = ['PROFILES', 'LAYERS', 'TOP_K', 'VGG_LAYERS', 'PAPER_TABLE1', 'OVER', 'LENET_TARGET', 'PAPER_VGG_TARGET',
+           'PAPER_TABLE2', 'CHEAP_RANKINGS', 'RANKING_STYLE', 'PAPER', 'NeuronsProfile', 'lenet_spec', 'vgg_widths',
+           'vgg_spec', 'zoo_specs', 'overlap_p', 'agreement', 'paper_agreement', 'pooled_overlap_p', 'claim_agree_top',
+           'claim_small_layers_half', 'claim_agree_bottom', 'claim_top_stable', 'rank_layers', 'agreement_table',
+           'switch_seeds', 'switch_replicates', 'replicate_agreements', 'plot_agreement', 'vgg_target', 'cheap_scores',
+           'lenet_scores', 'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'compression_row',
+           'compress_each', 'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error', 'claim_near_count',
+           'claim_beats', 'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger', 'plot_filter_maps']
 
 # %% ../nbs/13_paper_neurons.ipynb #99d69ba2
 @dataclass(frozen=True, kw_only=True)
@@ -52,13 +55,13 @@ class NeuronsProfile(Profile):
     curve_points:int|None # removal counts evaluated per VGG-16 layer (None: every count)
 
 PROFILES = {
-    'smoke': NeuronsProfile(name='smoke', description='the machinery in minutes', eval_n=300, train_size=1000, epochs=1, val_n=200,
+    'smoke': NeuronsProfile(name='smoke', description='the machinery in minutes', eval_n=300, replicates=2, train_size=1000, epochs=1, val_n=200,
                             exact_n=16, permutations=40, switch_n=1000, switch_epochs=1, retrain_epochs=1, patience=1,
                             vgg_div=16, vgg_train_size=500, vgg_epochs=1, vgg_val_n=100, vgg_switch_epochs=1, curve_points=5),
-    'quick': NeuronsProfile(name='quick', description='a 2-core laptop CPU', eval_n=2000, train_size=8000, epochs=3, val_n=1000,
+    'quick': NeuronsProfile(name='quick', description='a 2-core laptop CPU', eval_n=2000, replicates=5, train_size=8000, epochs=3, val_n=1000,
                             exact_n=100, permutations=200, switch_n=5000, switch_epochs=3, retrain_epochs=6, patience=3,
                             vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1, curve_points=9),
-    'full': NeuronsProfile(name='full', description='full training sets, a few epochs: an evening on a CPU', eval_n=None, train_size=None,
+    'full': NeuronsProfile(name='full', description='full training sets, a few epochs: an evening on a CPU', eval_n=None, replicates=5, train_size=None,
                            epochs=3, val_n=2000, exact_n=300, permutations=500, switch_n=20000, switch_epochs=3, retrain_epochs=5, patience=2,
                            vgg_div=8, vgg_train_size=None, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1, curve_points=9),
     'paper': NeuronsProfile(name='paper', description='full data: a GPU', eval_n=None, train_size=None, epochs=10, val_n=None,
@@ -117,7 +120,7 @@ def paper_agreement() -> pd.DataFrame:
     t['top p'] = [overlap_p(o, n, k) for o, n, k in zip(t['top overlap'], t.units, t.k)]
     return t.rename_axis(['dataset', 'layer'])
 
-# %% ../nbs/13_paper_neurons.ipynb #ccef6b13
+# %% ../nbs/13_paper_neurons.ipynb #3e26ac58
 def _cases(t:pd.DataFrame, col:str) -> str:
     return '; '.join(f"{d} {l}: {int(r[col.replace(' p', ' overlap')])}/{int(r.k)} (p {r[col]:.2g})" for (d, l), r in t.iterrows())
 
@@ -127,34 +130,42 @@ def pooled_overlap_p(overlaps, units, ks) -> float:
     for N, k in zip(units, ks): dist = np.convolve(dist, stats.hypergeom.pmf(np.arange(int(k) + 1), int(N), int(k), int(k)))
     return float(dist[int(sum(overlaps)):].sum())
 
-def _check_pooled(t, col, alpha, what):
-    p = pooled_overlap_p(t[f'{col} overlap'], t.units, t.k)
+OVER = '(model seed, switch seed) pairs' # what one replicate of Table 1 is
+
+def _pooled_claim(tables, col:str, alpha:float, what:str) -> Decision:
+    "-log10 of the pooled chance p-value of the `col` overlaps, decided over the replicate tables against -log10(alpha)"
+    tables = tables if isinstance(tables, list) else [tables]
+    stat = lambda t: -np.log10(max(pooled_overlap_p(t[f'{col} overlap'], t.units, t.k), 1e-300))
+    t = tables[0]
     expected = sum(k*k/N for N, k in zip(t.units, t.k))
-    return p < alpha, (f"{what}: {int(t[f'{col} overlap'].sum())} shared of {int(t.k.sum())} (chance expects {expected:.1f}), "
-                       f"pooled p {p:.2g}; by case: {_cases(t, f'{col} p')}")
+    detail = (f"first replicate: {int(t[f'{col} overlap'].sum())} shared of {int(t.k.sum())} (chance expects {expected:.1f}); "
+              f"mean shared over the replicates {np.mean([x[f'{col} overlap'].sum() for x in tables]):.1f}; by case: {_cases(t, f'{col} p')}")
+    return decide([stat(x) for x in tables], -np.log10(alpha), what=f'-log10 pooled chance p of the {what} overlaps', over=OVER, detail=detail)
 
-def check_agree_top(t:pd.DataFrame, alpha:float=0.05) -> tuple[bool, str]:
-    "`t`: `agreement` rows indexed by (dataset, layer); holds when the summed top-k overlap beats chance"
-    return _check_pooled(t, 'top', alpha, 'top-k units')
+def claim_agree_top(tables, alpha:float=0.05) -> Decision:
+    "`tables`: one `agreement` table (rows (dataset, layer)) per replicate; the summed top-k overlap beats chance"
+    return _pooled_claim(tables, 'top', alpha, 'top-k')
 
-def check_small_layers_half(t:pd.DataFrame, small=('conv1', 'conv2', 'fc2')) -> tuple[bool, str]:
-    "Holds when the mean top-k overlap of the small layers exceeds half of k"
-    s = t[t.index.get_level_values('layer').isin(small)]
-    frac = (s['top overlap']/s.k).mean()
-    return bool(frac > 0.5), f"mean shared fraction of the top-k in {', '.join(small)}: {frac:.2f} over {len(s)} cases"
+def claim_small_layers_half(tables, small=('conv1', 'conv2', 'fc2')) -> Decision:
+    "The mean top-k overlap of the small layers exceeds half of k"
+    tables = tables if isinstance(tables, list) else [tables]
+    def frac(t):
+        s = t[t.index.get_level_values('layer').isin(small)]
+        return float((s['top overlap']/s.k).mean())
+    return decide([frac(t) for t in tables], 0.5, what=f"mean shared fraction of the top-k in {', '.join(small)}", over=OVER)
 
-def check_agree_bottom(t:pd.DataFrame, alpha:float=0.05) -> tuple[bool, str]:
-    "Holds when the summed bottom-k overlap beats chance"
-    return _check_pooled(t, 'bottom', alpha, 'bottom-k units')
+def claim_agree_bottom(tables, alpha:float=0.05) -> Decision:
+    "The summed bottom-k overlap beats chance"
+    return _pooled_claim(tables, 'bottom', alpha, 'bottom-k')
 
-# %% ../nbs/13_paper_neurons.ipynb #d3e38a9b
-def check_top_stable(values, stderr, k:int=10, z:float=2.) -> tuple[bool, str]:
-    "Holds when the k-th and (k+1)-th values differ by more than z standard errors of their difference"
+# %% ../nbs/13_paper_neurons.ipynb #a8ead8e3
+def claim_top_stable(values, stderr, k:int=10, samples:int=0) -> Decision:
+    "The k-th and (k+1)-th values differ by more than the 95% interval of their difference (`samples`: the sampled orders)"
     v, se = np.asarray(values, float), np.asarray(stderr, float)
     o = np.argsort(-v, kind='stable')
     a, b = o[k - 1], o[k]
-    gap, err = v[a] - v[b], float(np.hypot(se[a], se[b]))
-    return bool(gap > z*err), f"{k}th value {v[a]:.4f} (unit {a}), {k+1}th {v[b]:.4f} (unit {b}): gap {gap:.4f} against {z:g} SE = {z*err:.4f}"
+    return normal(v[a] - v[b], float(np.hypot(se[a], se[b])), what=f'{k}th minus {k+1}th value', replicates=samples, over='sampled orders',
+                  detail=f"{k}th value {v[a]:.4f} (unit {a}), {k+1}th {v[b]:.4f} (unit {b})")
 
 # %% ../nbs/13_paper_neurons.ipynb #553e4364
 def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
@@ -177,6 +188,19 @@ def agreement_table(rankings:dict) -> pd.DataFrame:
         rows[(d, l)] = {'SH top': ','.join(map(str, sh.ranking[:k])), 'IS top': ','.join(map(str, sw.ranking[:k])),
                         **agreement(sh.values, sw.values, k)}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'layer'])
+
+# %% ../nbs/13_paper_neurons.ipynb #f6e21823
+def switch_seeds(seed:int, replicates:int) -> list[int]: return [seed + 1000*j for j in range(replicates)]
+
+def switch_replicates(net, p:NeuronsProfile, train:tuple, seeds:list, progress:bool=False) -> dict:
+    "layer -> the switch results of the initialisations `seeds` (e.g. `switch_seeds(seed, n)[1:]`: the first is `rank_layers`' own)"
+    xt, yt = train
+    return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s, progress=progress) for s in seeds] for l in LAYERS}
+
+def replicate_agreements(rankings:dict, switches:dict) -> list[pd.DataFrame]:
+    "One `agreement_table` per switch initialisation: `rankings` (dataset, layer) -> (shapley, _); `switches` (dataset, layer) -> [switch, ...]"
+    n = min(len(v) for v in switches.values())
+    return [agreement_table({k: (sh, switches[k][j]) for k, (sh, _) in rankings.items()}) for j in range(n)]
 
 # %% ../nbs/13_paper_neurons.ipynb #7a744d46
 import matplotlib.pyplot as plt
@@ -271,31 +295,65 @@ def compression_row(zoo, spec:ModelSpec, layers, shape:tuple) -> dict:
 
 def compress_each(zoo, parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, shape:tuple, progress:bool=False) -> pd.DataFrame:
     "Prune `parent` to `target` by each ranking, retrain (paper's recipe, early stopping) and tabulate"
-    rows = {'unpruned': compression_row(zoo, parent, list(target), shape)}
-    for m, s in tqdm(scores.items(), desc=f'prune and retrain {parent.label}', disable=not progress):
-        spec = pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs, patience=p.patience)
-        rows[m] = compression_row(zoo, spec, list(target), shape)
+    specs = pruned_specs(parent, scores, target, p)
+    rows = {m: compression_row(zoo, s, list(target), shape) for m, s in tqdm(specs.items(), desc=f'prune and retrain {parent.label}', disable=not progress)}
     return pd.DataFrame(rows).T.rename_axis('ranking')
 
-# %% ../nbs/13_paper_neurons.ipynb #d9be2119
-def check_near(value:float, target:float, tol:float, what:str) -> tuple[bool, str]:
-    "Holds when `value` is within `tol` of `target` (same units)"
-    f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
-    return bool(abs(value - target) <= tol), f"{what}: ours {f(value)}, the paper's {f(target)} (within {f(tol)} counts as holding)"
+# %% ../nbs/13_paper_neurons.ipynb #b073708a
+def pruned_specs(parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile) -> dict:
+    "ranking -> the spec of `parent` pruned to `target` by that ranking and retrained (the paper's recipe); 'unpruned' -> `parent`"
+    return {'unpruned': parent} | {m: pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs, patience=p.patience) for m, s in scores.items()}
 
-def check_beats(values:dict, ours=('shapley', 'switches'), higher:bool=True, what:str='') -> tuple[bool, str]:
-    "Holds when the better of `ours` beats every other method's value (`higher` is better, or lower)"
+def error_tables(zoo, specs:dict, resamples:int=0, seed:int=0) -> tuple[pd.Series, list[pd.Series]]:
+    "Test error % of each spec's model (trained where missing) on the zoo's evaluation items, and on each half-subsample of them"
+    right = {m: correct_items(zoo.get(s), *zoo.split(s, train=False)).numpy() for m, s in specs.items()}
+    err = lambda idx: pd.Series({m: 100*(1 - r[idx].mean()) for m, r in right.items()}, name='error %')
+    n = len(next(iter(right.values())))
+    return err(slice(None)), [err(i) for i in subsamples(n, resamples, seed)]
+
+def fold_curves(net, scores:dict, x, y, fold_idx:list, points:int|None=None) -> tuple[dict, list[dict]]:
+    "`removal_curves` on each fold of the images, and their size-weighted mean (the curves on all of them)"
+    per = [removal_curves(net, scores, x[torch.as_tensor(f)], y[torch.as_tensor(f)], points) for f in fold_idx]
+    w = np.array([len(f) for f in fold_idx], float)/sum(len(f) for f in fold_idx)
+    full = {l: sum(wi*c[l] for wi, c in zip(w, per)) for l in per[0]}
+    return full, per
+
+# %% ../nbs/13_paper_neurons.ipynb #ef2adf1d
+def _f(v:float) -> str: return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'switches'), what:str='error %') -> Decision:
+    "The better of `rankings`' errors is within `tol` of `target` (`errors`: a `Resampled` of error Series, or one Series)"
+    rep = resampled(errors)
+    best = lambda e: e[list(rankings)].min()
+    return rep.decide(lambda e: tol - abs(best(e) - target), what=f'{tol:g} minus |best of {", ".join(rankings)} {what} - {target:g}|',
+                      detail=f"{what}: ours {best(rep.first):.3g} ({rep.first[list(rankings)].idxmin()}), the paper's {target:g}; "
+                             + ', '.join(f"{m} {v:.3g}" for m, v in rep.first.items()))
+
+def claim_near_count(value:float, target:float, tol:float, what:str) -> Decision:
+    "A count (parameters, multiply-adds) within `tol` of the paper's `target`: exact, no replicates"
+    return exact(tol - abs(value - target), 0., what=f'{_f(tol)} minus |{what} - {_f(target)}|', detail=f"{what}: ours {_f(value)}, the paper's {_f(target)}")
+
+def _beats(v:pd.Series, ours, sign:int) -> float:
+    v = v.drop('unpruned', errors='ignore')  # the unpruned parent is the reference, not a rival ranking
+    mine = [m for m in ours if m in v.index]
+    return float(sign*(v[mine].max() if sign > 0 else v[mine].min()) - sign*(v.drop(mine).max() if sign > 0 else v.drop(mine).min()))
+
+def claim_beats(values, ours=('shapley', 'switches'), higher:bool=True, what:str='', over:str='folds') -> Decision:
+    "The better of `ours` beats every other ranking: `values` a `Resampled` of Series (subsamples) or a list of Series (independent folds)"
     sign = 1 if higher else -1
-    mine = max((m for m in ours if m in values), key=lambda m: sign*values[m])
-    others = {m: v for m, v in values.items() if m not in ours}
-    ok = all(sign*values[mine] > sign*v for v in others.values())
-    return ok, f"{what}: best of ours {mine} {values[mine]:.4g}; " + ', '.join(f"{m} {v:.4g}" for m, v in values.items() if m != mine)
+    first = values.first if isinstance(values, Resampled) else values[0]
+    detail = f"{what}: " + ', '.join(f"{m} {v:.4g}" for m, v in first.sort_values(ascending=not higher).items())  # the parent too, for reference
+    w = f"best of {', '.join(ours)} minus best other, {what}" + ('' if higher else ' (sign: lower is better)')
+    if isinstance(values, Resampled): return values.decide(lambda v: _beats(v, ours, sign), what=w, detail=detail)
+    return decide([_beats(v, ours, sign) for v in values], what=w, over=over, detail=detail)
 
 # %% ../nbs/13_paper_neurons.ipynb #54f7416c
 RANKING_STYLE = {'shapley': ('#1f77b4', '-', 2.2), 'switches': ('#d62728', '-', 2.2), 'l1': ('#2ca02c', '--', 1.3),
                  'activation': ('#9467bd', '--', 1.3), 'random': ('#7f7f7f', ':', 1.3)}
 
-def plot_removal(curves:dict, title:str='', cols:int=5):
+def plot_removal(curves:dict, title:str='', cols:int=5,
+                 spread:list|None=None, # the same curves on each fold of the images: drawn as a band from the lowest to the highest
+                ):
     "One panel per layer: accuracy against the fraction of units removed, a line per ranking"
     import matplotlib.pyplot as plt
     n = len(curves); cols = min(cols, n); rows = -(-n // cols)
@@ -305,6 +363,9 @@ def plot_removal(curves:dict, title:str='', cols:int=5):
         for m in c:
             col, ls, lw = RANKING_STYLE.get(m, ('black', '-', 1))
             ax.plot(c.index/N, c[m], color=col, ls=ls, lw=lw, label=m)
+            if spread:
+                f = pd.concat([s[l][m] for s in spread], axis=1)
+                ax.fill_between(c.index/N, f.min(axis=1), f.max(axis=1), color=col, alpha=0.12, lw=0)
         ax.set_title(f"{l} ({N} units)", fontsize=10); ax.grid(alpha=.3)
     for ax in axs.flat[n:]: ax.axis('off')
     for ax in axs[:, 0]: ax.set_ylabel('accuracy')
@@ -314,17 +375,23 @@ def plot_removal(curves:dict, title:str='', cols:int=5):
     if title: fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.9/(2.7*rows + 1.1), 1, 1 - 0.5/(2.7*rows + 1.1))); return fig
 
-# %% ../nbs/13_paper_neurons.ipynb #8b7d034b
+# %% ../nbs/13_paper_neurons.ipynb #019cb03e
 def filter_maps(net, layer, x) -> torch.Tensor:
     "The layer's output channels on images `x`: (images, channels, height, width)"
     return layer_outputs(net, x, layer, flatten=False)
 
-def check_top_stronger(maps:torch.Tensor, ranking, k:int=3, what:str='') -> tuple[bool, str]:
-    "Holds when the top-k filters' mean activation exceeds the bottom-k filters'"
-    r = np.asarray(ranking)
-    m = maps.transpose(0, 1).reshape(maps.shape[1], -1).mean(1).numpy()
-    top, bottom = m[r[:k]].mean(), m[r[-k:]].mean()
-    return bool(top > bottom), f"{what}mean activation of the top-{k} filters {top:.3f}, of the bottom-{k} {bottom:.3f}"
+def filter_strengths(maps:torch.Tensor, ranking, resamples:int=0, seed:int=0) -> tuple[tuple, list[tuple]]:
+    "(each filter's mean activation, `ranking`) over all images and over each half-subsample of them"
+    per = maps.flatten(2).mean(2).numpy()  # images x filters
+    return (per.mean(0), np.asarray(ranking)), [(per[i].mean(0), np.asarray(ranking)) for i in subsamples(len(per), resamples, seed)]
+
+def claim_top_stronger(strengths, k:int=3, what:str='') -> Decision:
+    "The top-k filters' mean activation exceeds the bottom-k filters' (`strengths`: a `Resampled` of `filter_strengths` pairs)"
+    rep = resampled(strengths)
+    stat = lambda mr: float(mr[0][mr[1][:k]].mean() - mr[0][mr[1][-k:]].mean())
+    m, r = rep.first
+    return rep.decide(stat, what=f'{what}mean activation of the top-{k} filters minus the bottom-{k}',
+                      detail=f"top-{k} {m[r[:k]].mean():.3f}, bottom-{k} {m[r[-k:]].mean():.3f}")
 
 def plot_filter_maps(cases:dict, k:int=3, title:str=''):
     "`cases`: name -> (images, maps, ranking); rows: images, columns: the input, the top-k and the bottom-k filters' maps"

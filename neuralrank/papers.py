@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 import seaborn as sns
 import torch
 from fastcore.basics import GetAttr
@@ -104,6 +105,12 @@ class Report(GetAttr):
 
     @property
     def replicates(self) -> int: return self.profile.replicates
+
+    def models_table(self, specs, cols:list) -> pd.DataFrame:
+        "The zoo's rows for these specs (one per spec, in their order, trained first where missing), indexed by label"
+        specs = list(specs); self.zoo.ensure(specs)
+        keys = [s.key for s in specs]
+        return self.zoo.table().set_index('key').loc[keys].set_index('label')[cols]
 
 def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2'
                  profile:str, device:str='auto', seed:int=0, # the run's profile, device and seed

@@ -228,7 +228,8 @@ def fit_logits(ftr:torch.Tensor, ytr:torch.Tensor, # frozen features and labels 
                batch_size:int=100, # minibatch size
                dropout:float=0.4, # dropout on the frozen features while the new logits train
                seed:int=0, # seed of the new layer's initialisation and batch order
-              ) -> float:
+               per_item:bool=False, # return whether each test item is right (a bool tensor) instead of the accuracy
+              ) -> float|torch.Tensor:
     "Test accuracy of a new logits layer trained on frozen features (the only part of transfer learning that learns)"
     dev = ftr.device
     codes, ytr = torch.unique(ytr, return_inverse=True)
@@ -245,7 +246,8 @@ def fit_logits(ftr:torch.Tensor, ytr:torch.Tensor, # frozen features and labels 
             loss = F.cross_entropy(head(F.dropout(ftr[idx], dropout, training=True)), ytr[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     with torch.no_grad(): pred = head(fte.to(dev)).argmax(1).cpu()
-    return ((pred == yte_codes) & known).float().mean().item()
+    right = (pred == yte_codes) & known
+    return right if per_item else right.float().mean().item()
 
 def transfer_accuracy(model:nn.Module, # a trained model; it is not modified
                       train:tuple, # (x, y) of the target training split

@@ -26,6 +26,7 @@ class Claim:
     claim:str # the claim in plain words
     verdict:str # held, did not hold or inconclusive
     evidence:str # the numbers that decide it, in words
+    estimate:float=float('nan') # the statistic behind the verdict
     interval:list=field(default_factory=lambda: [float('nan'), float('nan')]) # the statistic's 95% interval
     replicates:int=0 # how many replicates decided it
     values:list=field(default_factory=list) # the statistic in each replicate
@@ -37,7 +38,7 @@ class Claim:
     @classmethod
     def decided(cls, source:str, claim:str, d:Decision, profile:str, cause:str|None=None) -> Claim:
         "The claim as `d` decides it, with its cause worked out for the run's profile"
-        return cls(source, claim, d.verdict, d.evidence, [d.interval[0], d.interval[1]], d.replicates, d.values, cause_of(d, profile, cause))
+        return cls(source, claim, d.verdict, d.evidence, d.estimate, [d.interval[0], d.interval[1]], d.replicates, d.values, cause_of(d, profile, cause))
 
 # %% ../nbs/04_report.ipynb #e93eeea0
 def _iv(c:Claim) -> str:
@@ -215,7 +216,7 @@ def _summary(runs:list[ReportRun]) -> str:
     s = f"{sum(r.ok for r in runs)} of {len(runs)} reports ran; {verdict_counts(claims)}."
     return s + (f" Causes of the misses: {cause_counts(claims)}." if cause_counts(claims) else '')
 
-_CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'interval', 'replicates', 'values', 'cause')
+_CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause')
 def _stored_claims(r:ReportRun) -> list[Claim]: return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]
 
 # %% ../nbs/04_report.ipynb #def72eac

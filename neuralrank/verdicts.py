@@ -10,7 +10,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['VERDICTS', 'MIN_REPLICATES', 'CAUSES', 'mean_interval', 'spread_interval', 'verdict_of', 'Decision', 'evidence_of',
-           'decide', 'exact', 'normal', 'all_of', 'cause_of', 'subsamples', 'folds']
+           'decide', 'exact', 'normal', 'all_of', 'cause_of', 'subsamples', 'folds', 'Resampled', 'resampled']
 
 # %% ../nbs/04a_verdicts.ipynb #c3f7bef5
 VERDICTS = ('held', 'did not hold', 'inconclusive')
@@ -108,11 +108,13 @@ def decide(values, # the claim's statistic in each replicate (a paired differenc
            point:float|None=None, # with `spread`: the full-data value (the estimate, and the centre of the interval)
            min_replicates:int=MIN_REPLICATES, # fewer replicates are inconclusive
            level:float=0.95, # interval coverage
+           bounds:tuple|None=None, # the statistic's range (a rank correlation's [-1, 1]): the interval is clipped to it
           ) -> Decision:
     "A claim's verdict from its statistic in each replicate"
     v = np.asarray(values, dtype=float).ravel()
-    if spread: est, iv = (float(v.mean()) if point is None else float(point)), spread_interval(v, point, level)
+    if spread: est, iv = (float(v.mean()) if point is None and len(v) else float('nan') if point is None else float(point)), spread_interval(v, point, level)
     else: est, iv = (float(v.mean()) if len(v) else float('nan')), mean_interval(v, level)
+    if bounds is not None: iv = (float(np.clip(iv[0], *bounds)), float(np.clip(iv[1], *bounds)))
     verdict = verdict_of(iv, threshold, higher, len(v) >= min_replicates)
     return Decision(verdict, est, iv, len(v), [float(x) for x in v], float(threshold), higher, what, over, detail)
 
@@ -180,3 +182,28 @@ def subsamples(n:int, # items to draw from
 def folds(n:int, count:int, seed:int=0) -> list[np.ndarray]:
     "`range(n)` split at random into `count` disjoint sorted folds of (nearly) equal size"
     return [np.sort(f) for f in np.array_split(np.random.default_rng(seed).permutation(n), count)]
+
+# %% ../nbs/04a_verdicts.ipynb #95e66b9d
+@dataclass
+class Resampled:
+    "A claim's data over replicates: per model seed, the data on every target image and on each subsample"
+    full:list # one object per model seed (a table, a series ...)
+    resamples:list # per model seed, a list of the same object on each subsample
+
+    @property
+    def first(self): return self.full[0]
+
+    @property
+    def over(self) -> str:
+        n = sum(len(r) for r in self.resamples)
+        return f"(model seed, target subsample) pairs ({len(self.full)} x {n//max(len(self.full), 1)})"
+
+    def decide(self, stat, threshold:float=0., higher:bool=True, what:str='', detail:str='', bounds:tuple|None=None) -> Decision:
+        "Decide the claim that `stat(data)` lies above (or below) `threshold`"
+        point = float(np.mean([stat(f) for f in self.full]))
+        values = [stat(x) for rs in self.resamples for x in rs]
+        return decide(values, threshold, higher, what, self.over, detail, spread=True, point=point, bounds=bounds)
+
+def resampled(data) -> Resampled:
+    "`data` as a `Resampled` (a plain object is one seed's full data, with no subsamples)"
+    return data if isinstance(data, Resampled) else Resampled([data], [[]])

@@ -22,8 +22,8 @@ from .models import get_architecture, architecture_options
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'TRANSFORMS', 'TRANSFORM_MODULES', 'resolve_device', 'lr_at', 'Transform', 'register_transform',
-           'get_transform', 'ModelSpec', 'atomic_write', 'remove_stale_temps', 'file_sha256', 'accuracy', 'train_epoch',
-           'CorruptCheckpointError', 'ModelZoo']
+           'get_transform', 'ModelSpec', 'atomic_write', 'remove_stale_temps', 'file_sha256', 'correct_items',
+           'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo']
 
 # %% ../nbs/02_zoo.ipynb #6ff6e7cf
 def resolve_device(device:str|torch.device|None='auto') -> torch.device:
@@ -227,13 +227,17 @@ def _split(dataset, train, classes, limit, seed, root):
     return load_split(dataset, train=train, classes=classes, limit=limit, seed=seed, root=root)
 
 @torch.no_grad()
-def accuracy(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=2048) -> float:
-    "Top-1 accuracy of `model` on `(x, y)`, in eval mode"
+def correct_items(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=2048) -> torch.Tensor:
+    "Whether `model` (in eval mode) gets each item of `(x, y)` right: a bool tensor, for accuracies on any subset of the items"
     was, dev = model.training, next(model.parameters()).device
     model.eval()
-    correct = sum((model(xb.to(dev)).argmax(1).cpu() == yb).sum().item() for xb, yb in zip(x.split(batch_size), y.split(batch_size)))
+    right = torch.cat([model(xb.to(dev)).argmax(1).cpu() == yb for xb, yb in zip(x.split(batch_size), y.split(batch_size))]) if len(y) else torch.zeros(0, dtype=torch.bool)
     model.train(was)
-    return correct / max(len(y), 1)
+    return right
+
+def accuracy(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=2048) -> float:
+    "Top-1 accuracy of `model` on `(x, y)`, in eval mode"
+    return int(correct_items(model, x, y, batch_size).sum()) / max(len(y), 1)
 
 def train_epoch(model:nn.Module, opt:torch.optim.Optimizer, x:torch.Tensor, y:torch.Tensor,
                 batch_size:int, seed:int, epoch:int, bar=None) -> float:

@@ -177,14 +177,14 @@ def test_rerun_into_old_out_shows_no_stale_results(tmp_path):
     reports = tmp_path/'reports'; reports.mkdir()
     env = {'NEURALRANK_REPORTS': str(reports)}
     _report(reports, 'demo_flaky', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_flaky', 'Flaky')\n"
-                                   "rw.claim('T', 'it works', True, 'first run'); rw.save()")
+                                   "from neuralrank.verdicts import decide\nrw.claim('T', 'it works', decide([1.]*5, detail='first run')); rw.save()")
     r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env=env)
-    assert r.returncode == 0 and '1 of 1 claims held' in (tmp_path/'out'/'index.md').read_text(), r.stderr
+    assert r.returncode == 0 and 'held 1, did not hold 0, inconclusive 0 of 1 claims' in (tmp_path/'out'/'index.md').read_text(), r.stderr
     _report(reports, 'demo_flaky', "raise RuntimeError('broken this time')")
     r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env=env)
     assert r.returncode == 1
     index = (tmp_path/'out'/'index.md').read_text()
-    assert '**FAILED**' in index and 'first run' not in index and '0 of 0 claims held' in index
+    assert '**FAILED**' in index and 'first run' not in index and 'inconclusive 0 of 0 claims' in index
     assert not (tmp_path/'out'/'demo_flaky'/'report.json').exists()
 
 

@@ -1,9 +1,10 @@
 "`neuralrank reproduce` end to end with papermill (smoke profile), its index, and its behaviour when a report fails."
-import json
+import json, math, re
 from pathlib import Path
 import nbformat
 import pytest
 from conftest import cli, REPO
+from neuralrank.verdicts import VERDICTS, CAUSES, spread_interval, verdict_of
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
            'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6', 'neuralrank_estimators',
@@ -23,11 +24,18 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
     out = tmp/'out'
     index = (out/'index.md').read_text()
     assert f'{len(REPORTS)} of {len(REPORTS)} reports ran' in index and (out/'index.html').exists()
+    assert re.search(r'held \d+, did not hold \d+, inconclusive \d+ of \d+ claims', index) and '95% interval' in index
     for name in REPORTS:
         d = out/name
         rep = json.loads((d/'report.json').read_text())
         assert rep['setup']['profile'] == 'smoke'
         assert rep['claims'] and all(c['evidence'] for c in rep['claims'])
+        assert rep['replication'].get('replicated'), name  # every report says what it replicated
+        for c in rep['claims']:  # every claim is decided by the shared machinery: a verdict, an interval, replicates, a cause for a miss
+            assert c['verdict'] in VERDICTS and len(c['interval']) == 2 and c['replicates'] >= 1 and len(c['values']) >= 1, (name, c)
+            assert all(math.isfinite(v) for v in c['interval']) or c['replicates'] < 5, (name, c)
+            assert '95% interval' in c['evidence'] or 'exact' in c['evidence'], (name, c['evidence'])
+            assert (c['cause'] is None) == (c['verdict'] == 'held') and (c['cause'] is None or c['cause'].split(':')[0] in CAUSES), (name, c)
         assert any(f.endswith('.png') for f in rep['files']) and any(f.endswith('.csv') for f in rep['files'])
         for f in rep['files']: assert (d/f).stat().st_size > 0, f
         assert f'{name}.ipynb' in index and (d/f'{name}.ipynb').exists()
@@ -47,32 +55,28 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
 
 
 def test_verdicts_follow_from_the_tables(smoke_run):
-    "A verdict recomputed from the CSV the report wrote agrees with the one in the index"
+    "A verdict recomputed from the CSV and the stored replicates the report wrote agrees with the one in the index"
     import pandas as pd
-    from neuralrank.paper_neuralrank import check_rank_match, check_top_within
+    from scipy.stats import kendalltau
+    from neuralrank.paper_neuralrank import claim_top_within
     out = smoke_run[0]/'out'/'neuralrank_table4'
     t = pd.read_csv(out/'table4.csv', index_col=0)
     claims = json.loads((out/'report.json').read_text())['claims']
-    assert claims[0]['held'] == check_rank_match(t.SC, t.accuracy)[0]
-    assert claims[1]['held'] == check_top_within(t.SC, t.accuracy)[0]
-    assert claims[1]['evidence'] == check_top_within(t.SC, t.accuracy)[1]
-    from neuralrank.paper_neuralrank import check_top1_as_often
+    assert abs(claims[0]['estimate'] - kendalltau(t.SC, t.accuracy).statistic) < 1e-9  # one model seed: the full-set tau
+    iv = [max(-1, min(1, v)) for v in spread_interval(claims[0]['values'], claims[0]['estimate'])]
+    assert claims[0]['interval'] == iv and claims[0]['verdict'] == verdict_of(iv, 0., enough=len(claims[0]['values']) >= 5)
+    assert abs(claims[1]['estimate'] - claim_top_within(t).estimate) < 1e-9
     est = smoke_run[0]/'out'/'neuralrank_estimators'
     agree = pd.read_csv(est/'estimators_agreement.csv', index_col=[0, 1])
     claims = json.loads((est/'report.json').read_text())['claims']
-    assert claims[1]['held'] == check_top1_as_often({t: agree.loc[t] for t in agree.index.get_level_values(0).unique()})[0]
+    hits = agree.top1.groupby(level=1).sum()
+    assert claims[1]['estimate'] == hits['silhouette'] - hits.max()
     assert len(agree) == 4*7 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'leep'}
-    from neuralrank.paper_neurons import check_near
+    from neuralrank.paper_neurons import claim_near_count
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
     claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
-    assert claims[2]['held'] == check_near(t2.loc[('LeNet-5', 'shapley'), 'multiply-adds'], 137_000, 13_700, 'multiply-adds')[0]
-    from neuralrank.paper_sampling import check_best
-    t4 = pd.read_csv(smoke_run[0]/'out'/'sampling_figure4'/'figure4.csv')
-    claims = json.loads((smoke_run[0]/'out'/'sampling_figure4'/'report.json').read_text())['claims']
-    for d in t4.dataset.unique():  # the CSV holds means per size; every technique has the same runs per size
-        means = t4[t4.dataset == d].groupby('technique')[['S1', 'S2', 'S3']].mean()
-        claim = next(c for c in claims if c['claim'] == f'MaxMargin is best on all three query sets ({d})')
-        assert claim['held'] == check_best(means, 'max_margin')[0]
+    best = min(('shapley', 'switches'), key=lambda m: t2.loc[('LeNet-5', m), 'error %'])
+    assert claims[2]['verdict'] == claim_near_count(t2.loc[('LeNet-5', best), 'multiply-adds'], 137_000, 13_700, 'multiply-adds').verdict
 
 
 def test_reports_reuse_the_zoo(smoke_run):
@@ -87,7 +91,7 @@ def test_reports_reuse_the_zoo(smoke_run):
 def test_failing_report_is_named_and_others_still_run(tmp_path):
     reports = tmp_path/'reports'; reports.mkdir()
     for name, code in (('demo_good', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_good', 'Good')\n"
-                                     "rw.claim('T', 'works', True, '1 > 0'); rw.save()"),
+                                     "from neuralrank.verdicts import decide\nrw.claim('T', 'works', decide([1.]*5)); rw.save()"),
                        ('demo_bad', "raise RuntimeError('this report is broken')")):
         nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'python3'}})
         p = nbformat.v4.new_code_cell("out_dir = 'x'\nprofile = 'smoke'"); p.metadata['tags'] = ['parameters']
@@ -97,7 +101,7 @@ def test_failing_report_is_named_and_others_still_run(tmp_path):
     assert r.returncode == 1
     assert 'demo_bad' in r.stderr.splitlines()[-1] and 'this report is broken' in r.stderr
     index = (tmp_path/'out'/'index.md').read_text()
-    assert '1 of 2 reports ran' in index and '**FAILED**' in index and '1 of 1 claims held' in index
+    assert '1 of 2 reports ran' in index and '**FAILED**' in index and 'held 1, did not hold 0, inconclusive 0 of 1 claims' in index
 
 
 def test_unknown_report_name():
@@ -127,12 +131,12 @@ def test_report_notebooks_keep_their_parameters_cell():
         for p in ('profile', 'device', 'seed', 'data_root', 'zoo_dir', 'out_dir', 'progress'): assert f'{p} =' in params[0].source
 
 
-def test_report_setup_is_one_call_and_claims_use_checks():
-    "Each report's code is its setup call and the paper's section: every claim is decided by a tested check_* function"
+def test_report_setup_is_one_call_and_claims_use_claim_functions():
+    "Each report's code is its setup call and the paper's section: every claim is decided by a tested claim_* function"
     import re
     for name in REPORTS:
         nb = nbformat.read(REPO/'nbs'/'reports'/f'{name}.ipynb', as_version=4)
         code = [c.source for c in nb.cells if c.cell_type == 'code' and 'parameters' not in c.metadata.get('tags', [])]
         assert sum('start_report(' in c for c in code) == 1, name
         claims = re.findall(r"r\.claim\((.*?)\)\n", '\n'.join(code) + '\n', flags=re.S)
-        assert claims and all('*check_' in c for c in claims), (name, claims)
+        assert claims and all('claim_' in c and '*check_' not in c for c in claims), (name, claims)
