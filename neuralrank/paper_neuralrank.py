@@ -295,7 +295,7 @@ def claim_top_k(tables, k:int=5, sc:str='SC', acc:str='accuracy') -> Decision:
     "The top-k models by score are the top-k by accuracy"
     rep = resampled(tables)
     t = rep.first
-    return rep.decide(lambda x: top_k_overlap(x[sc].values, x[acc].values, k)*k, k - 0.5, what=f'top-{k} models shared by score and accuracy',
+    return rep.decide(lambda x: top_k_overlap(x[sc].values, x[acc].values, k)*k, k - 0.5, what=f'top-{k} models shared by score and accuracy', centre=False,
                       detail=f"top-{k} by score: {', '.join(t[sc].nlargest(k).index)}; by accuracy: {', '.join(t[acc].nlargest(k).index)}")
 
 # %% ../nbs/06_paper_neuralrank.ipynb #7be9b71e
@@ -304,7 +304,7 @@ def claim_top_within(tables, tol:float=0.01, sc:str='SC', acc:str='accuracy') ->
     rep = resampled(tables)
     t = rep.first
     top = t[sc].idxmax()
-    return rep.decide(lambda x: x.loc[x[sc].idxmax(), acc] - x[acc].max(), -tol, what='accuracy of the top model by score minus the best accuracy',
+    return rep.decide(lambda x: x.loc[x[sc].idxmax(), acc] - x[acc].max(), -tol, what='accuracy of the top model by score minus the best accuracy', centre=False,
                       detail=f"top by SC: {top} (accuracy {t.loc[top, acc]:.3f}); most accurate: {t[acc].idxmax()} ({t[acc].max():.3f})")
 
 # %% ../nbs/06_paper_neuralrank.ipynb #a5c58997
@@ -317,7 +317,7 @@ def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
         o = _orders(c.loc[(c.index >= lo) & (c.index <= hi)])
         return [d for d, x in o.items() if x != o.get(ref, next(iter(o.values())))]
     first = _orders(rep.first)
-    return rep.decide(lambda c: len(changes(c)), 0.5, higher=False, what=f'D in [{lo}, {hi}] with another order than at D={ref}',
+    return rep.decide(lambda c: len(changes(c)), 0.5, higher=False, what=f'D in [{lo}, {hi}] with another order than at D={ref}', centre=False,
                       detail=f"order at D={ref}: {' > '.join(first.get(ref, ()))}; full set: other order at D = {changes(rep.first) or 'none'}")
 
 # %% ../nbs/06_paper_neuralrank.ipynb #11a3f41f
@@ -330,7 +330,7 @@ def claim_crossover(curves, ref:int=10) -> Decision:
         lo, hi = c.index.min(), c.index.max()
         return float(_order(c.loc[lo]) != _order(c.loc[ref]) or _order(c.loc[hi]) != _order(c.loc[ref]))
     c = rep.first; lo, hi = c.index.min(), c.index.max()
-    return rep.decide(crossed, 0.5, what=f'lines cross at D={lo} or D={hi} (1) or not (0)',
+    return rep.decide(crossed, 0.5, what=f'lines cross at D={lo} or D={hi} (1) or not (0)', centre=False,
                       detail=f"order at D={lo}: {_order(c.loc[lo])}; at D={ref}: {_order(c.loc[ref])}; at D={hi}: {_order(c.loc[hi])}")
 
 # %% ../nbs/06_paper_neuralrank.ipynb #6ac2213a
@@ -604,7 +604,7 @@ def claim_top1_as_often(points:dict, subs:dict) -> Decision:
     "The silhouette's top model is the most accurate on as many targets as any estimator's"
     hits = _pooled(list(points.values()), 'top1', 'sum')
     stat = lambda ags: float((lambda h: h['silhouette'] - h.max())(_pooled(ags, 'top1', 'sum')))
-    return _per_subsample(points, subs).decide(stat, -0.5, what='targets won by the silhouette minus by the best estimator',
+    return _per_subsample(points, subs).decide(stat, -0.5, what='targets won by the silhouette minus by the best estimator', centre=False,
                                                detail=f"targets whose most accurate model the estimator ranks first (of {len(points)}): " +
                                                       ', '.join(f'{e} {int(v)}' for e, v in hits.sort_values(ascending=False).items()))
 

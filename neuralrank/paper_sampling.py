@@ -323,7 +323,7 @@ def plot_sizes(runs:dict, title:str=''):
                 s = _spread(g, 'frac', m)
                 if t in FIXED_SIZE:
                     x = g['size'].mean()/n
-                    ax.errorbar(x, s['mean'].iloc[0], yerr=[[s['mean'].iloc[0] - s['min'].iloc[0]], [s['max'].iloc[0] - s['mean'].iloc[0]]],
+                    ax.errorbar(x, s['mean'].iloc[0], yerr=[[max(s['mean'].iloc[0] - s['min'].iloc[0], 0)], [max(s['max'].iloc[0] - s['mean'].iloc[0], 0)]],
                                 marker='*', ms=13, color=c, ls='none', capsize=3, label=f'{t} (own size)')
                     continue
                 ax.plot(s.index, s['mean'], color=c, ls=ls, marker='o', ms=3, lw=1.8, label=t)
@@ -382,7 +382,7 @@ def plot_times(times:dict, title:str=''):
     t = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.median() for d, r in times.items()})
     lo = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.min() for d, r in times.items()})
     hi = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.max() for d, r in times.items()})
-    err = np.stack([[(t - lo)[d].to_numpy(), (hi - t)[d].to_numpy()] for d in t.columns])
+    err = np.stack([[(t - lo)[d].to_numpy(), (hi - t)[d].to_numpy()] for d in t.columns]).clip(min=0)
     ax = t.plot.bar(logy=True, figsize=(10, 4.2), rot=20, color=['#4c72b0', '#dd8452'][:len(times)], yerr=err, capsize=2)
     ax.set_ylabel('seconds (median; bars: fastest to slowest repeat; log scale)'); ax.set_xlabel('')
     if title: ax.set_title(title)

@@ -109,10 +109,11 @@ def decide(values, # the claim's statistic in each replicate (a paired differenc
            min_replicates:int=MIN_REPLICATES, # fewer replicates are inconclusive
            level:float=0.95, # interval coverage
            bounds:tuple|None=None, # the statistic's range (a rank correlation's [-1, 1]): the interval is clipped to it
+           centre:bool=True, # with `spread` and `point`: move the spread to sit around `point` (False for counts and 0/1 statistics)
           ) -> Decision:
     "A claim's verdict from its statistic in each replicate"
     v = np.asarray(values, dtype=float).ravel()
-    if spread: est, iv = (float(v.mean()) if point is None and len(v) else float('nan') if point is None else float(point)), spread_interval(v, point, level)
+    if spread: est, iv = (float(v.mean()) if point is None and len(v) else float('nan') if point is None else float(point)), spread_interval(v, point if centre else None, level)
     else: est, iv = (float(v.mean()) if len(v) else float('nan')), mean_interval(v, level)
     if bounds is not None: iv = (float(np.clip(iv[0], *bounds)), float(np.clip(iv[1], *bounds)))
     verdict = verdict_of(iv, threshold, higher, len(v) >= min_replicates)
@@ -198,11 +199,13 @@ class Resampled:
         n = sum(len(r) for r in self.resamples)
         return f"(model seed, target subsample) pairs ({len(self.full)} x {n//max(len(self.full), 1)})"
 
-    def decide(self, stat, threshold:float=0., higher:bool=True, what:str='', detail:str='', bounds:tuple|None=None) -> Decision:
+    def decide(self, stat, threshold:float=0., higher:bool=True, what:str='', detail:str='', bounds:tuple|None=None,
+               centre:bool=True, # False for a count or a 0/1 statistic: its interval is the subsamples' own spread
+              ) -> Decision:
         "Decide the claim that `stat(data)` lies above (or below) `threshold`"
         point = float(np.mean([stat(f) for f in self.full]))
         values = [stat(x) for rs in self.resamples for x in rs]
-        return decide(values, threshold, higher, what, self.over, detail, spread=True, point=point, bounds=bounds)
+        return decide(values, threshold, higher, what, self.over, detail, spread=True, point=point, bounds=bounds, centre=centre)
 
 def resampled(data) -> Resampled:
     "`data` as a `Resampled` (a plain object is one seed's full data, with no subsamples)"

@@ -118,6 +118,13 @@ def test_only_with_no_names():
     one_line_error(cli('reproduce', '--profile', 'smoke', '--only', ','), 'no report names')
 
 
+@pytest.mark.parametrize('n', ['0', '-2'])
+def test_seeds_must_be_positive(tmp_path, n):
+    "A number of model seeds below 1 is refused before any folder is made"
+    one_line_error(cli_inprocess('reproduce', '--profile', 'smoke', '--seeds', n, '--out', tmp_path/'out'), '--seeds must be a whole number of at least 1')
+    assert not (tmp_path/'out').exists()
+
+
 # --- zoo entries ----------------------------------------------------------------------------------------------------
 
 @pytest.fixture()

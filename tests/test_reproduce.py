@@ -88,6 +88,18 @@ def test_reports_reuse_the_zoo(smoke_run):
     assert sorted(p.name for p in (tmp/'out2').iterdir() if p.is_dir()) == ['neuralrank_figure2', 'neuralrank_table3']
 
 
+def test_seeds_train_each_seed_and_replicate_over_them(tmp_path):
+    "--seeds 2: each model seed is its own zoo entry, and the claims are decided over both seeds' replicates"
+    r = cli('reproduce', '--profile', 'smoke', '--seeds', '2', '--only', 'sampling:table4', '--out', tmp_path/'out', '--zoo', tmp_path/'zoo', '--device', 'cpu')
+    assert r.returncode == 0, r.stderr[-3000:]
+    specs = [json.loads(p.read_text())['spec'] for p in (tmp_path/'zoo').glob('*.json')]
+    assert sorted((s['arch'], s['seed']) for s in specs) == [('galaxy', 0), ('galaxy', 1), ('lenet5bn', 0), ('lenet5bn', 1)]
+    rep = json.loads((tmp_path/'out'/'sampling_table4'/'report.json').read_text())
+    assert rep['setup']['seeds'] == [0, 1] and '2 (0, 1)' in rep['replication']['replicated']['model seeds']
+    assert all(c['replicates'] == 2*rep['setup']['replicates'] for c in rep['claims'])  # (model seed, sampling seed) pairs
+    assert "model seeds: `2`" in (tmp_path/'out'/'index.md').read_text()
+
+
 def test_failing_report_is_named_and_others_still_run(tmp_path):
     reports = tmp_path/'reports'; reports.mkdir()
     for name, code in (('demo_good', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_good', 'Good')\n"
