@@ -210,7 +210,7 @@ def _zoo_table(metas:list[dict]) -> pd.DataFrame:
     "What the index shows of a paper's zoo: each model's training and test accuracy"
     return pd.DataFrame([{'model': m['label'], 'architecture': m['spec']['arch'], 'trained on': m['spec']['dataset'],
                           'training images': m['train_n'], 'epochs': m.get('epochs_run', m['spec']['epochs']),
-                          'test images': m['test_n'], 'test accuracy': m['test_accuracy'], 'seed': m['spec']['seed']} for m in metas])
+                          'test images': m['test_n'], 'test accuracy': m['test_accuracy'], 'seed': m['spec'].get('seed', 0)} for m in metas])
 
 def _train_zoo(zplan, dev, zoo_dir:Path, data_root:str, console:Console) -> dict:
     "Train every model the planned papers need (what is stored already is only checked); paper title -> its zoo table"
