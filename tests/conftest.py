@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ['NEURALRANK_DATA'] = str(Path(os.environ.get('NEURALRANK_DATA', REPO.parent/'shared'/'data')).resolve())
 
 
-def cli(*args, env=None, timeout=900):
+def cli(*args, env=None, timeout=2400):
     "Run `neuralrank ARGS` in a subprocess; return the CompletedProcess (text output)"
     exe = [shutil.which('neuralrank')] if shutil.which('neuralrank') else [sys.executable, '-m', 'neuralrank.cli']
     return subprocess.run([*exe, *map(str, args)], capture_output=True, text=True,
