@@ -86,8 +86,8 @@ class Decision:
 # %% ../nbs/04a_verdicts.ipynb #80e34d9e
 def evidence_of(d:Decision) -> str:
     "The numbers behind a decision, in one line"
-    if d.parts: return '; '.join(f"{p.what}: {p.verdict}, {_num(p.estimate)} ({_num(p.interval[0])}..{_num(p.interval[1])}, "
-                                 f"{p.on_side} of {p.replicates})" for p in d.parts) + (f"; {d.detail}" if d.detail else '')
+    if d.parts: return '; '.join(f"{p.what}: {p.verdict}, {_num(p.estimate)}, 95% interval {_num(p.interval[0])}..{_num(p.interval[1])} "
+                                 f"({p.on_side} of {p.replicates} {p.over})" for p in d.parts) + (f"; {d.detail}" if d.detail else '')
     side = f"{'>' if d.higher else '<'} {_num(d.threshold)}"
     if d.over == 'exact count': return f"{d.what or 'value'} {_num(d.estimate)}, exact (holds {side})" + (f"; {d.detail}" if d.detail else '')
     s = (f"{d.what or 'statistic'} {_num(d.estimate)}, 95% interval {_num(d.interval[0])}..{_num(d.interval[1])} "
