@@ -357,7 +357,7 @@ def plot_removal(curves:dict, title:str='', cols:int=5,
     "One panel per layer: accuracy against the fraction of units removed, a line per ranking"
     import matplotlib.pyplot as plt
     n = len(curves); cols = min(cols, n); rows = -(-n // cols)
-    fig, axs = plt.subplots(rows, cols, figsize=(3.2*cols, 2.7*rows + 1.1), squeeze=False, sharey=True)
+    fig, axs = plt.subplots(rows, cols, figsize=(3.2*cols, 2.7*rows + 1.6), squeeze=False, sharey=True)
     for ax, (l, c) in zip(axs.flat, curves.items()):
         N = c.index.max() + 1
         for m in c:
@@ -373,7 +373,8 @@ def plot_removal(curves:dict, title:str='', cols:int=5,
     h, lab = axs.flat[0].get_legend_handles_labels()
     fig.legend(h, lab, loc='lower center', ncol=len(lab), frameon=False)
     if title: fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.9/(2.7*rows + 1.1), 1, 1 - 0.5/(2.7*rows + 1.1))); return fig
+    H = fig.get_figheight()  # room for a two-line title above and the legend below
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=1.0/H, top=1 - 0.95/H, wspace=0.12, hspace=0.55); return fig
 
 # %% ../nbs/13_paper_neurons.ipynb #019cb03e
 def filter_maps(net, layer, x) -> torch.Tensor:
