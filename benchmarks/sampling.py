@@ -16,7 +16,7 @@ The obvious implementations, timed in the same run:
 import argparse, os, time, warnings
 import numpy as np
 import torch
-from neuralrank.sampling import sample, TECHNIQUES, _FITS
+from neuralrank.sampling import sample, TECHNIQUES, clear_fits
 
 
 def latents(n, d, seed=0):
@@ -63,7 +63,7 @@ def naive_eb_tree(z, lab):
 def timed(f, repeats):
     out = []
     for _ in range(repeats):
-        _FITS.clear(); t0 = time.perf_counter(); f(); out.append(time.perf_counter() - t0)
+        clear_fits(); t0 = time.perf_counter(); f(); out.append(time.perf_counter() - t0)
     return float(np.median(out))
 
 

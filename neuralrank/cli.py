@@ -21,7 +21,7 @@ from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer
 from .neurons import UNIT_RANKINGS, unit_scores
-from .sampling import sample, TECHNIQUES, FIXED_SIZE
+from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary
 from . import __version__
 from torch import nn
@@ -154,6 +154,7 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
                     **options, # technique options (j, weighted, ...)
                    ) -> tuple:
     "Indices of the sample, a table of its S1-S3 beside a random sample's, and what was used"
+    check_options(technique, options)  # before any work
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit, k = check_layer(layer), check_count(limit, '--limit', allow_none=True), check_count(k, 'k')
     name = resolve_layer(net, layer)

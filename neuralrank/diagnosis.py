@@ -18,12 +18,13 @@ from .checks import InputError
 
 # %% auto #0
 __all__ = ['neuron_values', 'combination_ids', 'Aggregates', 'aggregate', 'full_aggregates', 'neuron_table', 'query_scores',
-           'query_summary']
+           'trivial_layers', 'query_summary']
 
 # %% ../nbs/16_diagnosis.ipynb #229bf035
-def neuron_values(out:torch.Tensor) -> torch.Tensor:
-    "One value per item and neuron: dense features as they are, conv channels averaged over positions"
-    return out.flatten(2).mean(2) if out.dim() > 2 else out
+def neuron_values(out:torch.Tensor, per_position:bool=True) -> torch.Tensor:
+    "One value per item and neuron: dense features as they are; a conv map's every (channel, position), or its channel means"
+    if out.dim() <= 2: return out
+    return out.flatten(1) if per_position else out.flatten(2).mean(2)
 
 def combination_ids(y_true, y_pred) -> torch.Tensor:
     "2*class + (prediction wrong) for each item"
@@ -73,18 +74,28 @@ def aggregate(values:dict, # layer -> (items, neurons) neuron values
     return Aggregates.empty(n_classes, {l: v.shape[1] for l, v in values.items()}).add(values, g)
 
 # %% ../nbs/16_diagnosis.ipynb #0cdc307f
+def _named_outputs(model, x, names:list, batch_size:int, tensors:dict|None):
+    "(batch index, name -> output of the module `tensors` maps it to, logits) per batch"
+    tensors = tensors or {}
+    reads = list(dict.fromkeys(tensors.get(n, n) for n in names))
+    for i, (outs, logits) in enumerate(iter_layer_outputs(model, x, reads, batch_size)):
+        yield i, {n: outs[tensors.get(n, n)] for n in names}, logits
+
 @torch.no_grad()
 def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
                     layers:list, # layers the queries cover
                     n_classes:int|None=None, # classes of the task (None: the width of the logits)
                     batch_size:int=1000,
                     keep:list=(), # layers whose per-item neuron values come back too
-                    progress:bool=False) -> tuple[Aggregates, torch.Tensor, dict]:
+                    progress:bool=False,
+                    per_position:bool=True, # a conv neuron is a (channel, position); False: a channel (its mean)
+                    tensors:dict|None=None, # layer name -> the module whose output its neurons are (default: the name itself)
+                   ) -> tuple[Aggregates, torch.Tensor, dict]:
     "Aggregates of every (layer, class, right/wrong) over the whole set in one streaming pass; the predictions; `keep`'s values"
     y_true, agg, preds, kept = torch.as_tensor(y_true).long(), None, [], {l: [] for l in dict.fromkeys(keep)}
     bar = tqdm(total=len(x), desc='diagnosis pass', unit='img', disable=not progress, leave=False)
-    for i, (outs, logits) in enumerate(iter_layer_outputs(model, x, list(dict.fromkeys([*layers, *keep])), batch_size)):
-        vals = {l: neuron_values(o) for l, o in outs.items()}
+    for i, outs, logits in _named_outputs(model, x, list(dict.fromkeys([*layers, *keep])), batch_size, tensors):
+        vals = {l: neuron_values(o, per_position) for l, o in outs.items()}
         if agg is None: agg = Aggregates.empty(n_classes or max(logits.shape[1], int(y_true.max()) + 1), {l: vals[l].shape[1] for l in layers})
         p = logits.argmax(1).cpu(); preds.append(p)
         agg.add({l: vals[l] for l in layers}, combination_ids(y_true[i*batch_size:i*batch_size + len(p)], p))
@@ -94,11 +105,12 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
     return agg, torch.cat(preds), {l: torch.cat(v) for l, v in kept.items()}
 
 @torch.no_grad()
-def neuron_table(model:nn.Module, x:torch.Tensor, layers:list, batch_size:int=1000) -> tuple[dict, torch.Tensor]:
+def neuron_table(model:nn.Module, x:torch.Tensor, layers:list, batch_size:int=1000, per_position:bool=True,
+                 tensors:dict|None=None) -> tuple[dict, torch.Tensor]:
     "layer -> (items, neurons) neuron values of every item, and the predictions"
     vals, preds = {l: [] for l in layers}, []
-    for outs, logits in iter_layer_outputs(model, x, layers, batch_size):
-        for l, o in outs.items(): vals[l].append(neuron_values(o).float().cpu())
+    for _, outs, logits in _named_outputs(model, x, layers, batch_size, tensors):
+        for l, o in outs.items(): vals[l].append(neuron_values(o, per_position).float().cpu())
         preds.append(logits.argmax(1).cpu())
     return {l: torch.cat(v) for l, v in vals.items()}, torch.cat(preds)
 
@@ -119,16 +131,20 @@ def query_scores(full:Aggregates, sample:Aggregates, k:int=10) -> pd.DataFrame:
     rows = []
     for l in full.sums:
         fm, sm = full.means(l).numpy()[present], sample.means(l).numpy()[present]
-        kk = min(k, fm.shape[1]); g = got[present]
-        s1 = (_top(fm, kk) & _top(sm, kk)).sum(1)/kk
+        g = got[present]
+        s1 = (_top(fm, k) & _top(sm, k)).sum(1)/k if fm.shape[1] > k else np.full(len(fm), np.nan)
         s2 = _cosine_distance(fm, sm)
         ft, st = full.tops[l].numpy()[present].astype(float), sample.tops[l].numpy()[present].astype(float)
         s3 = jensenshannon(ft, np.where(st.sum(1, keepdims=True) > 0, st, 1.), axis=1, base=2)
         combos = np.flatnonzero(present)
         rows.append(pd.DataFrame({'layer': l, 'class': combos//2, 'wrong': combos % 2 == 1,
-                                  'S1': np.where(g, s1, 0.), 'S2': np.where(g, s2, 1.), 'S3': np.where(g, s3, 1.)}))
+                                  'S1': np.where(g | np.isnan(s1), s1, 0.), 'S2': np.where(g, s2, 1.), 'S3': np.where(g, s3, 1.)}))
     return pd.concat(rows, ignore_index=True)
 
+def trivial_layers(full:Aggregates, k:int) -> list:
+    "Layers with no more neurons than K: their top-K is the whole layer, so S1 says nothing there"
+    return [l for l, s in full.sums.items() if s.shape[1] <= k]
+
 def query_summary(full:Aggregates, sample:Aggregates, k:int=10) -> dict:
-    "The three query sets, each averaged over (layer, combination)"
+    "The three query sets, each averaged over (layer, combination); S1 over the layers wider than K"
     return query_scores(full, sample, k)[['S1', 'S2', 'S3']].mean().to_dict()

@@ -15,17 +15,18 @@ from tqdm.auto import tqdm
 from .data import load_split, DATASETS
 from .zoo import ModelSpec
 from .papers import Profile, Paper
-from .sampling import sample, TECHNIQUES, FIXED_SIZE, _FITS
+from .sampling import sample, TECHNIQUES, FIXED_SIZE, clear_fits
 from .verdicts import Decision, decide, all_of
 from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
 
 # %% auto #0
-__all__ = ['PROFILES', 'DATASETS_USED', 'LAYERS', 'LATENT', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4', 'OVER', 'TECHNIQUE_STYLE',
-           'METRIC_LABEL', 'PAPER', 'SamplingProfile', 'sampling_spec', 'zoo_specs', 'DiagnosisSetup',
-           'diagnosis_setup', 'report_setups', 'setup_table', 'replication', 'evaluate_sizes', 'summarise',
-           'evaluate_k', 'evaluate_j', 'time_techniques', 'wrong_shares', 'replicate_table', 'technique_means',
-           'claim_rank', 'claim_best', 'claim_beats_on', 'claim_smallest_and_rank', 'claim_most_wrong', 'claim_plateau',
-           'claim_weighted_below', 'claim_slower', 'claim_under', 'plot_sizes', 'plot_k', 'plot_j', 'plot_times']
+__all__ = ['PROFILES', 'DATASETS_USED', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4', 'OVER',
+           'TECHNIQUE_STYLE', 'METRIC_LABEL', 'PAPER', 'SamplingProfile', 'sampling_spec', 'zoo_specs',
+           'DiagnosisSetup', 'network_setup', 'diagnosis_setup', 'report_setups', 'setup_table', 'replication',
+           'evaluate_sizes', 'summarise', 'evaluate_k', 'evaluate_j', 'time_techniques', 'wrong_shares', 'paper_share',
+           'allocation_table', 'replicate_table', 'technique_means', 'claim_rank', 'claim_best', 'claim_beats_on',
+           'claim_smallest_and_rank', 'claim_most_wrong', 'claim_plateau', 'claim_weighted_below', 'claim_slower',
+           'claim_under', 'plot_sizes', 'plot_k', 'plot_j', 'plot_times']
 
 # %% ../nbs/17_paper_sampling.ipynb #493403f6
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +51,7 @@ PROFILES = {
                              galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
                              replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'full': SamplingProfile(name='full', description='full training sets, a few epochs: an evening on a CPU', eval_n=None, mnist_train=None,
-                            mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64),
+                            mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20, galaxy_widths=(32, 64, 128, 192),
                             fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'paper': SamplingProfile(name='paper', description='full data: a GPU', eval_n=None, mnist_train=None, mnist_epochs=10, mnist_test=None,
                              galaxy_train=None, galaxy_epochs=30, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
@@ -59,6 +60,7 @@ PROFILES = {
 DATASETS_USED = ('mnist', 'galaxy-zoo1')
 LAYERS = {'mnist': ['conv1', 'conv2', 'fc1', 'fc2'], 'galaxy-zoo1': ['conv1', 'conv2', 'conv3', 'conv4', 'fc1']}
 LATENT = {'mnist': 'fc2', 'galaxy-zoo1': 'fc1'}
+NEURON_TENSORS = {'mnist': {'conv1': 'conv1.2', 'conv2': 'conv2.2', 'fc1': 'fc1.2', 'fc2': 'fc2.1'}, 'galaxy-zoo1': {}}  # post-ReLU outputs
 RANDOM_TECHNIQUES = ('random', 'stratified_cm', 'latent_grid')
 
 def sampling_spec(p:SamplingProfile, dataset:str, seed:int=0) -> ModelSpec:
@@ -83,9 +85,10 @@ class DiagnosisSetup:
     n_classes:int
     latent_layer:str
     seed:int=0 # the network's model seed
+    latent_values:torch.Tensor|None=None # (items, units) the latent layer's output, where it is not one of `values`
 
     @property
-    def latent(self) -> np.ndarray: return self.values[self.latent_layer].numpy()
+    def latent(self) -> np.ndarray: return (self.values[self.latent_layer] if self.latent_values is None else self.latent_values).numpy()
     @property
     def n(self) -> int: return len(self.y_true)
 
@@ -93,13 +96,17 @@ class DiagnosisSetup:
         "S1-S3 of the sample `idx` against the full set"
         return query_summary(self.full, aggregate(self.values, self.y_true, self.y_pred, self.n_classes, idx), k)
 
+def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progress:bool=False) -> DiagnosisSetup:
+    "Full answers, per-item post-ReLU neuron values and the latent matrix of a network of the paper's `dataset`, in one pass"
+    full, pred, values = full_aggregates(net, x, y, LAYERS[dataset], n_classes, keep=[*LAYERS[dataset], 'latent'], progress=progress,
+                                         tensors={**NEURON_TENSORS[dataset], 'latent': LATENT[dataset]})
+    latent = values.pop('latent')
+    return DiagnosisSetup(dataset, values, y.numpy(), pred.numpy(), full, n_classes, LATENT[dataset], model_seed, latent)
+
 def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_root=None, progress:bool=False) -> DiagnosisSetup:
     "Network, test split, full answers and per-item neuron values for one of the paper's data sets"
-    d = spec.dataset
-    x, y = load_split(d, train=False, limit=p.mnist_test if d == 'mnist' else None, seed=seed, root=data_root)
-    net = zoo.get(spec)
-    full, pred, values = full_aggregates(net, x, y, LAYERS[d], spec.n_classes, keep=LAYERS[d], progress=progress)  # one pass
-    return DiagnosisSetup(d, values, y.numpy(), pred.numpy(), full, spec.n_classes, LATENT[d], spec.seed)
+    x, y = load_split(spec.dataset, train=False, limit=p.mnist_test if spec.dataset == 'mnist' else None, seed=seed, root=data_root)
+    return network_setup(zoo.get(spec), x, y, spec.dataset, spec.n_classes, spec.seed, progress)
 
 def report_setups(r) -> dict:
     "dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the paper's data sets"
@@ -114,7 +121,8 @@ def setup_table(r, setups:dict) -> pd.DataFrame:
             spec = sampling_spec(r.profile, d, s.seed); m = r.zoo.meta(spec.key)
             rows[(d, s.seed)] = {'network': spec.label, 'train images': m['train_n'], 'epochs': spec.epochs, 'test items': s.n,
                                  'wrong': int((s.y_true != s.y_pred).sum()), 'accuracy': float((s.y_true == s.y_pred).mean()),
-                                 'latent': f"{s.latent_layer} ({s.latent.shape[1]} units)"}
+                                 'latent': f"{s.latent_layer} ({s.latent.shape[1]} units)",
+                                 'neurons': ', '.join(f"{l} {v.shape[1]:,}" for l, v in s.values.items())}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'model seed'])
 
 # %% ../nbs/17_paper_sampling.ipynb #bdeee9ce
@@ -177,7 +185,7 @@ def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNI
     rows = []
     for r in range(repeats):  # repeat-major: a slow spell of the machine touches every technique alike
         for t in techniques:
-            _FITS.clear()
+            clear_fits()
             t0 = time.perf_counter(); sample(t, s.latent, s.y_true, s.y_pred, frac, seed=r)
             rows.append({'technique': t, 'repeat': r, 'seconds': time.perf_counter() - t0})
     return pd.DataFrame(rows)
@@ -200,6 +208,24 @@ PAPER_TABLE4 = pd.DataFrame({
     'paper: galaxy-zoo2': ['2097(21)', '105(1)', '108(0)', '105(1)', '104(4)', '108(0)', '89(18)', '492(4)', '44(8)'],
 }, index=pd.Index(['all', 'random', 'latent_grid', 'stratified_cm', 'gmm_full', 'gmm_spherical', 'max_margin', 'vas', 'eb_tree'],
                   name='technique'))
+
+# %% ../nbs/17_paper_sampling.ipynb #58c4a4bd
+def paper_share(cell:str) -> float:
+    "The misclassified share of a 'right(wrong)' entry of the paper's Table IV"
+    right, wrong = map(int, cell.rstrip(')').split('('))
+    return wrong/(right + wrong)
+
+def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
+    "Per data set and allocation rule of `stratified_cm`: its sample's misclassified share over the test set's, ours (mean of the replicates) beside the paper's"
+    rows = {}
+    for d, ss in setups.items():
+        col = PAPER_TABLE4['paper: mnist' if d == 'mnist' else 'paper: galaxy-zoo2']
+        paper = paper_share(col['stratified_cm'])/paper_share(col['all'])
+        for rule in ('proportional', 'at_least_one'):
+            ratio = np.mean([(x.y_true != x.y_pred)[sample('stratified_cm', x.latent, x.y_true, x.y_pred, frac, seed=r, allocation=rule)].mean()
+                             /(x.y_true != x.y_pred).mean() for x in ss for r in range(replicates)])
+            rows[(d, rule)] = {'ours': ratio, 'paper': paper, '|log(ours / paper)|': abs(np.log(ratio/paper))}
+    return pd.DataFrame(rows).T.rename_axis(['dataset', 'allocation'])
 
 # %% ../nbs/17_paper_sampling.ipynb #cc4031cf
 _BETTER = {'S1': 1, 'S2': -1, 'S3': -1}  # S1 higher is better, S2 and S3 lower

@@ -16,7 +16,7 @@ from .verdicts import Decision, CAUSES, VERDICTS, cause_of, decide
 
 # %% auto #0
 __all__ = ['Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
-           'stderr_to', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'write_index']
+           'stderr_to', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'substituted_note', 'write_index']
 
 # %% ../nbs/04_report.ipynb #7f88d3ea
 @dataclass
@@ -211,10 +211,16 @@ def cause_counts(claims:list[dict]) -> str:
     causes = [c['cause'].split(':')[0] for c in claims if c.get('cause')]
     return ', '.join(f"{k} {causes.count(k)}" for k in CAUSES if k in causes)
 
+def substituted_note(claims:list[dict]) -> str:
+    "A sentence saying how many misses are on substituted data, which test nothing the paper claims (empty when none)"
+    n = sum(c['verdict'] != 'held' and (c.get('cause') or '') == 'substituted data' for c in claims)
+    return f"{n} of the misses are on substituted data: they do not count against the paper." if n else ''
+
 def _summary(runs:list[ReportRun]) -> str:
     claims = [c for r in runs for c in r.claims]
     s = f"{sum(r.ok for r in runs)} of {len(runs)} reports ran; {verdict_counts(claims)}."
-    return s + (f" Causes of the misses: {cause_counts(claims)}." if cause_counts(claims) else '')
+    s += f" Causes of the misses: {cause_counts(claims)}." if cause_counts(claims) else ''
+    return s + (f" {substituted_note(claims)}" if substituted_note(claims) else '')
 
 _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause')
 def _stored_claims(r:ReportRun) -> list[Claim]: return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]

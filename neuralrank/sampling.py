@@ -4,22 +4,26 @@
 
 # %% ../nbs/15_sampling.ipynb #01ef5281
 from __future__ import annotations
-import hashlib, warnings
-from functools import lru_cache
+import hashlib, inspect, warnings
 
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.mixture import BayesianGaussianMixture
 from sklearn.svm import LinearSVC
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
+from sklearn.base import clone
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
 from .checks import InputError
 
 # %% auto #0
 __all__ = ['sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE', 'check_sampling_input',
-           'allocate', 'sample_random', 'sample_stratified_cm', 'sample_latent_grid', 'boundary_ratios', 'sample_vas',
-           'sample_eb_tree', 'sample']
+           'allocate', 'sample_random', 'sample_stratified_cm', 'sample_latent_grid', 'group_log_odds', 'gmm_log_probs',
+           'svm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios', 'sample_vas', 'sample_eb_tree',
+           'technique_options', 'check_options', 'sample']
 
 # %% ../nbs/15_sampling.ipynb #06094da1
 def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
@@ -35,11 +39,14 @@ def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
     if m < 1: raise InputError(f"a {frac:g} sample of {len(z)} items is empty: give a larger frac or more items")
     return z, yt.astype(int), yp.astype(int), m
 
-# %% ../nbs/15_sampling.ipynb #6bf6d5d8
-def allocate(sizes, m:int, equal:bool=False) -> np.ndarray:
-    "How many of `m` items to take from groups of `sizes` (proportional, or as equal as the sizes allow)"
+# %% ../nbs/15_sampling.ipynb #9f941faa
+def allocate(sizes, m:int, equal:bool=False, at_least_one:bool=False) -> np.ndarray:
+    "How many of `m` items to take from groups of `sizes` (proportional, or as equal as the sizes allow; `at_least_one`: first one per non-empty group)"
     sizes = np.asarray(sizes, dtype=int)
     if m > sizes.sum(): raise InputError(f"cannot take {m} items from {sizes.sum()}")
+    if at_least_one and m >= (sizes > 0).sum():
+        first = (sizes > 0).astype(int)
+        return first + allocate(sizes - first, m - first.sum(), equal)
     if not equal:
         q = m*sizes/sizes.sum()
         take = np.floor(q).astype(int)
@@ -70,9 +77,10 @@ def _group_ids(*keys) -> np.ndarray:
 def sample_random(z, yt, yp, m, rng, **_) -> np.ndarray:
     return rng.choice(len(z), m, replace=False)
 
-def sample_stratified_cm(z, yt, yp, m, rng, **_) -> np.ndarray:
+def sample_stratified_cm(z, yt, yp, m, rng, allocation:str='proportional', **_) -> np.ndarray:
+    if allocation not in ('proportional', 'at_least_one'): raise InputError(f"allocation must be 'proportional' or 'at_least_one', got {allocation!r}")
     g = _group_ids(yt, yp)
-    return _take_random(g, allocate(np.bincount(g), m), rng)
+    return _take_random(g, allocate(np.bincount(g), m, at_least_one=allocation == 'at_least_one'), rng)
 
 def sample_latent_grid(z, yt, yp, m, rng, dims:int=5, bins:int=2, **_) -> np.ndarray:
     p = PCA(min(dims, z.shape[1], len(z)), random_state=0).fit_transform(z)
@@ -81,7 +89,37 @@ def sample_latent_grid(z, yt, yp, m, rng, dims:int=5, bins:int=2, **_) -> np.nda
     g = _group_ids(*cell.T)
     return _take_random(g, allocate(np.bincount(g), m, equal=True), rng)
 
-# %% ../nbs/15_sampling.ipynb #3a8405e3
+# %% ../nbs/15_sampling.ipynb #a83b750c
+def group_log_odds(logp:np.ndarray # (items, groups) unnormalised log probabilities
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    "Each item's most likely group A and its log-odds log P(A|x) - log P(not A|x), never rounded through a probability"
+    rows = np.arange(len(logp)); group = logp.argmax(1)
+    rest = logp.copy(); rest[rows, group] = -np.inf
+    return group, logp[rows, group] - logsumexp(rest, axis=1)
+
+# %% ../nbs/15_sampling.ipynb #c207906f
+def gmm_log_probs(gmm:BayesianGaussianMixture, z:np.ndarray) -> np.ndarray:
+    "(items, components) log weight + log density of each fitted component"
+    return np.stack([np.log(w) + multivariate_normal(mu, c, allow_singular=True).logpdf(z).reshape(-1)  # c: a matrix, or a variance (spherical)
+                     for w, mu, c in zip(gmm.weights_, gmm.means_, gmm.covariances_)], 1)
+
+def svm_log_probs(svm:LinearSVC, platt:list, z:np.ndarray) -> np.ndarray:
+    "(items, classes) log σ(a·f + b) of each class's decision value f (two classes: one curve, its two sides)"
+    f = svm.decision_function(z)
+    if f.ndim == 1: s = platt[0].decision_function(f[:, None]); return np.stack([-np.logaddexp(0, s), -np.logaddexp(0, -s)], 1)
+    return np.stack([-np.logaddexp(0, -p.decision_function(f[:, [c]])) for c, p in enumerate(platt)], 1)
+
+# %% ../nbs/15_sampling.ipynb #85e4972d
+def row_keys(z:np.ndarray, y:np.ndarray, seed:int=0) -> np.ndarray:
+    "A seeded 64-bit hash of each (latent row, label): an order of the items that does not depend on their positions"
+    bits = np.ascontiguousarray(np.column_stack([z.astype(np.float64), y.astype(np.float64)])).view(np.uint64)
+    h = np.full(len(z), np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(seed & 0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+    with np.errstate(over='ignore'):
+        for col in bits.T: h = (h ^ col)*np.uint64(0x100000001B3); h ^= h >> np.uint64(29)
+        h = (h ^ (h >> np.uint64(31)))*np.uint64(0xBF58476D1CE4E5B9)
+    return h ^ (h >> np.uint64(32))
+
+# %% ../nbs/15_sampling.ipynb #a0d14374
 def _digest(*arrays) -> str:
     h = hashlib.sha1()
     for a in arrays: h.update(np.ascontiguousarray(a).tobytes()); h.update(str(a.shape).encode())
@@ -89,46 +127,64 @@ def _digest(*arrays) -> str:
 
 _FITS = {}
 
-def boundary_ratios(kind:str, z:np.ndarray, yt:np.ndarray, seed:int=0, fit_n:int=2000) -> tuple[np.ndarray, np.ndarray]:
-    "Each item's group and likelihood ratio P(A|x)/P(not A|x) under a GMM ('full', 'spherical') or a linear SVM ('svm') fitted on at most `fit_n` items"
-    key = (kind, _digest(z, yt), seed, fit_n)
+def clear_fits():
+    "Forget the cached boundary fits (a cold start, as Figure 7 times)"
+    _FITS.clear()
+
+def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.ndarray:
+    "(items, groups) log probabilities of every item under a model of `kind` fitted on the rows `fit`"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', ConvergenceWarning)
+        if kind != 'svm':
+            gmm = BayesianGaussianMixture(n_components=len(np.unique(yt)), covariance_type=kind, random_state=seed, max_iter=100, tol=1e-2,
+                                          init_params='kmeans', n_init=n_init).fit(z[fit])
+            return gmm_log_probs(gmm, z)
+        zs = (z - z.mean(0))/(z.std(0) + 1e-12)
+        cv = int(min(3, np.bincount(yt[fit]).min())) if len(np.unique(yt[fit])) > 1 else 0
+        if cv < 2: raise InputError("MaxMargin needs at least two classes with two items each")
+        svm = LinearSVC(C=1.0, dual=False, random_state=seed).fit(zs[fit], yt[fit])
+        f = cross_val_predict(clone(svm), zs[fit], yt[fit], cv=cv, method='decision_function').reshape(len(fit), -1)  # Platt's held-out values
+        pos = svm.classes_[1:] if f.shape[1] == 1 else svm.classes_  # the class each column of decision values is for
+        platt = [LogisticRegression(C=1e4).fit(f[:, [c]], yt[fit] == k) for c, k in enumerate(pos)]
+        return svm_log_probs(svm, platt, zs)
+
+def boundary_ratios(kind:str, # 'full' or 'spherical' (GMM), 'svm' (MaxMargin)
+                    z:np.ndarray, yt:np.ndarray, # latents and true classes
+                    seed:int=0, # the fit's seed: its subset and initialisation
+                    fit_n:int=2000, # items the fit sees at most
+                    n_init:int=1, # initialisations of a GMM (the best is kept)
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Each item's group, its log likelihood ratio log P(A|x)/P(not A|x), and its tie-breaking key; cached per data and fit"
+    key = (kind, _digest(z, yt), seed, fit_n, n_init)
     if key not in _FITS:
-        k = len(np.unique(yt))
-        fit = np.random.default_rng(seed).permutation(len(z))[:fit_n]
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', ConvergenceWarning)
-            if kind == 'svm':
-                zs = (z - z.mean(0))/(z.std(0) + 1e-12)
-                cv = int(min(3, np.bincount(yt[fit]).min())) if k > 1 else 0
-                if cv < 2: raise InputError("MaxMargin needs at least two classes with two items each")
-                clf = CalibratedClassifierCV(LinearSVC(C=1.0, dual=False, random_state=seed), method='sigmoid', cv=cv).fit(zs[fit], yt[fit])
-                proba = clf.predict_proba(zs)
-            else:
-                gmm = BayesianGaussianMixture(n_components=k, covariance_type=kind, random_state=seed, max_iter=100, tol=1e-2, init_params='kmeans')
-                proba = gmm.fit(z[fit]).predict_proba(z)
-        group = proba.argmax(1); p = proba[np.arange(len(z)), group]
+        keys = row_keys(z, yt, seed)
+        fit = np.argsort(keys, kind='stable')[:fit_n]  # a seeded subset, in an order the rows' positions do not change
+        group, log_odds = group_log_odds(_fit_log_probs(kind, z, yt, fit, seed, n_init))
         if len(_FITS) > 32: _FITS.clear()
-        _FITS[key] = (group, p/np.maximum(1 - p, 1e-12))
+        _FITS[key] = (group, log_odds, keys)
     return _FITS[key]
 
-def _ends(group, ratio, m, j, weighted, cap, rng) -> np.ndarray:
+# %% ../nbs/15_sampling.ipynb #dafc1622
+def _ends(group, log_odds, keys, m, j, weighted, cap, rng) -> np.ndarray:
     "Per group: `j` of its share from the low-ratio end and the rest from the high end (or weighted 1/ratio draws)"
     out, G = [], group.max() + 1
     counts = allocate(np.bincount(group, minlength=G), m)
     for g in np.flatnonzero(counts):
         idx = np.flatnonzero(group == g)
-        idx = idx[np.argsort(ratio[idx], kind='stable')]  # outliers first
+        idx = idx[np.lexsort((keys[idx], log_odds[idx]))]  # outliers first; equal log-odds by key, never by index
         c = counts[g]
         if weighted:
-            w = 1/np.clip(ratio[idx], 1/cap, cap); out.append(rng.choice(idx, c, replace=False, p=w/w.sum())); continue
+            w = np.exp(-np.clip(log_odds[idx], -np.log(cap), np.log(cap)))
+            out.append(rng.choice(idx, c, replace=False, p=w/w.sum())); continue
         head = int(round(j*c))
         out += [idx[:head], idx[len(idx) - (c - head):]]
     return np.concatenate(out)
 
 def _boundary(kind):
-    def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int=2000, fit_seed:int|None=None, **_):
+    def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int=2000, fit_seed:int|None=None,
+          n_init:int=1, **_):
         if not 0 <= j <= 1: raise InputError(f"j must be in [0, 1], got {j!r}")
-        return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n), m, j, weighted, cap, rng)
+        return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n, n_init), m, j, weighted, cap, rng)
     return f
 
 sample_gmm_full, sample_gmm_spherical, sample_max_margin = _boundary('full'), _boundary('spherical'), _boundary('svm')
@@ -180,15 +236,26 @@ _SAMPLERS = dict(zip(TECHNIQUES, [sample_random, sample_stratified_cm, sample_la
                                   sample_max_margin, sample_vas, sample_eb_tree]))
 FIXED_SIZE = {'eb_tree'}  # techniques whose sample size is their own, not round(frac * n)
 
+def technique_options(technique:str) -> list[str]:
+    "The options a technique accepts"
+    return [n for n, p in inspect.signature(_SAMPLERS[technique]).parameters.items()
+            if n not in ('z', 'yt', 'yp', 'm', 'rng', 'seed') and p.kind is p.POSITIONAL_OR_KEYWORD]
+
+def check_options(technique:str, options:dict):
+    "A clear error for an unknown technique, or an option it does not have (a misspelt `jj=` must not be ignored)"
+    if technique not in _SAMPLERS: raise InputError(f"unknown sampling technique {technique!r}: use one of {', '.join(TECHNIQUES)}")
+    bad = sorted(set(options) - set(technique_options(technique)))
+    if bad: raise InputError(f"{technique} has no option {', '.join(map(repr, bad))}: its options are {', '.join(technique_options(technique)) or 'none'}")
+
 def sample(technique:str, # a name in `TECHNIQUES`
            latent, # (n, d) latent representation of the test items
            y_true, y_pred, # their true and predicted classes
            frac:float, # sample size as a fraction of n, in (0, 1]
            seed:int=0, # seed of every random choice
-           **options, # technique options: j, weighted, cap (GMMs, MaxMargin); dims, bins (latent_grid); bandwidth (vas)
+           **options, # technique options: j, weighted, cap, fit_n, fit_seed, n_init (GMMs, MaxMargin); allocation (stratified_cm); dims, bins (latent_grid); bandwidth (vas)
           ) -> np.ndarray:
     "Unique row indices of a `frac` sample of the test items chosen by `technique` (sorted)"
-    if technique not in _SAMPLERS: raise InputError(f"unknown sampling technique {technique!r}: use one of {', '.join(TECHNIQUES)}")
+    check_options(technique, options)
     z, yt, yp, m = check_sampling_input(latent, y_true, y_pred, frac)
     idx = _SAMPLERS[technique](z, yt, yp, m, np.random.default_rng(seed), seed=seed, **options)
     return np.sort(np.asarray(idx, dtype=np.int64))

@@ -46,6 +46,7 @@ def test_sample_is_deterministic_for_a_seed(saved_model):
     (['--layer', 'nope'], ['nope']),
     (['--target', 'cifar10-rgb'], ['the model cannot read cifar10-rgb images']),
     (['--j', '2'], ['j must be in [0, 1]']),
+    (['--technique', 'random', '--j', '0.5'], ["random has no option 'j'", 'its options are none']),
     (['--k', '0'], ['k must be a whole number']),
 ])
 def test_sample_refuses_bad_arguments(saved_model, args, words):
