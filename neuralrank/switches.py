@@ -18,7 +18,7 @@ from .units import layer_module, unit_count, UnitScores
 from .checks import check_count, check_positive
 
 # %% auto #0
-__all__ = ['dirichlet_kl', 'SwitchResult', 'importance_switch']
+__all__ = ['dirichlet_kl', 'SwitchResult', 'switch_site', 'importance_switch']
 
 # %% ../nbs/10_switches.ipynb #294a8d75
 def dirichlet_kl(phi:torch.Tensor, alpha:torch.Tensor) -> torch.Tensor:
@@ -38,6 +38,14 @@ class SwitchResult(UnitScores):
     losses:list=field(default_factory=list) # negative ELBO per epoch
     seconds:float=0.
 
+# %% ../nbs/10_switches.ipynb #8715894c
+def switch_site(model:nn.Module, layer:int|str) -> tuple[str, nn.Module]:
+    "Where a layer's switch multiplies: the output of the block's first convolution or linear map (before its batch norm, ReLU and pooling)"
+    name, mod = layer_module(model, layer)
+    for sub, m in mod.named_modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)): return (f"{name}.{sub}" if sub else name), m
+    return name, mod
+
 # %% ../nbs/10_switches.ipynb #ca66a4f6
 def importance_switch(model:nn.Module, # a trained classifier; its weights are not changed
                       layer:int|str, # the layer whose units get a switch
@@ -48,16 +56,18 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
                       batch_size:int=256, # minibatch size
                       seed:int=0, # batch order
                       progress:bool=False, # progress bar
+                      scaled:bool=False, # multiply the switch by N (not the paper's: it moves the ELBO's optimum)
                      ) -> SwitchResult:
     "Learn a Dirichlet importance switch on `layer`'s units with the rest of the network frozen"
-    name, mod = layer_module(model, layer)
+    name, _ = layer_module(model, layer)
+    site, mod = switch_site(model, layer)
     dev, t0 = model_device(model), time.time()
-    N = unit_count(model, layer, x)
+    N = unit_count(model, site, x)
     log_phi = torch.zeros(N, device=dev, requires_grad=True)
     alpha = torch.full((N,), check_positive(alpha0, 'alpha0'), device=dev)
     opt = torch.optim.Adam([log_phi], lr=check_positive(lr, 'lr'))
     def hook(m, i, o):
-        s = torch.exp(log_phi) / torch.exp(log_phi).sum() * N
+        s = torch.softmax(log_phi, 0)*(N if scaled else 1)  # phi / sum(phi), phi = exp(log_phi)
         return o * s.reshape(1, N, *([1]*(o.ndim - 2)))
     h, was = mod.register_forward_hook(hook), model.training
     params = [p for p in model.parameters() if p.requires_grad]
