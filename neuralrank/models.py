@@ -15,8 +15,9 @@ from .checks import check_layer
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'VGG16_WIDTHS', 'PaperCNN', 'n_params', 'Architecture', 'register_architecture',
-           'architecture_options', 'get_architecture', 'LeNet5', 'VGG16', 'GalaxyCNN', 'layer_names', 'last_hidden',
-           'resolve_layer', 'model_device', 'iter_layer_outputs', 'layer_outputs', 'module_summary', 'describe_layer']
+           'architecture_options', 'get_architecture', 'LeNet5', 'AuthorsLeNet5', 'VGG16', 'GalaxyCNN', 'layer_names',
+           'last_hidden', 'resolve_layer', 'model_device', 'iter_layer_outputs', 'layer_outputs', 'module_summary',
+           'describe_layer']
 
 # %% ../nbs/01_models.ipynb #60e1448b
 class PaperCNN(nn.Sequential):
@@ -113,6 +114,18 @@ class LeNet5(nn.Sequential):
             ('logits', nn.Linear(f2, n_classes))]))
         self.units = tuple(units)
 
+# %% ../nbs/01_models.ipynb #ce0a8610
+class AuthorsLeNet5(nn.Sequential):
+    "The neuron-ranking authors' LeNet-5: children conv1, conv2 (conv, pool, ReLU, batch norm, dropout), fc1, fc2 (the logits)"
+    def __init__(self, units:tuple=(10, 20, 100, 25), n_classes:int=10, in_channels:int=1, image_size:int=28, dropout:float=0.5):
+        c1, c2, f1, f2 = units
+        if f2 < n_classes: raise ValueError(f"fc2 is the output layer: it needs at least {n_classes} units for {n_classes} classes, got {f2}")
+        side = ((image_size - 4)//2 - 4)//2
+        block = lambda cin, cout: nn.Sequential(nn.Conv2d(cin, cout, 5), nn.MaxPool2d(2), nn.ReLU(), nn.BatchNorm2d(cout), nn.Dropout(dropout))
+        super().__init__(OrderedDict([('conv1', block(in_channels, c1)), ('conv2', block(c1, c2)),
+                                      ('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c2*side*side, f1))), ('fc2', nn.Linear(f1, f2))]))
+        self.units = tuple(units)
+
 # %% ../nbs/01_models.ipynb #0c2287b2
 VGG16_WIDTHS = (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512)
 _VGG_POOL_AFTER = {2, 4, 7, 10, 13}
@@ -163,6 +176,10 @@ def _lenet5(n_classes, in_channels, image_size, units:tuple=(10, 20, 100, 25), p
     "LeNet-5, units conv1-conv2-fc1-fc2, 'valid' (default) or 'same' convolutions"
     return LeNet5(tuple(units), n_classes, in_channels, image_size, padding)
 
+def _lenet5_authors(n_classes, in_channels, image_size, units:tuple=(10, 20, 100, 25)):
+    "The neuron-ranking authors' LeNet-5: conv-pool-ReLU-BN twice, linear dense layers, fc2 the logits"
+    return AuthorsLeNet5(tuple(units), n_classes, in_channels, image_size)
+
 def _lenet5bn(n_classes, in_channels, image_size, units:tuple=(6, 16, 120, 84), padding:str='same'):
     "The sampling paper's LeNet-5: 6-16-120-84, 'same' convolutions, batch norm after every hidden layer"
     return LeNet5(tuple(units), n_classes, in_channels, image_size, padding, batchnorm=True)
@@ -176,6 +193,7 @@ def _vgg16(n_classes, in_channels, image_size, widths:tuple=VGG16_WIDTHS):
     return VGG16(tuple(widths), n_classes, in_channels, image_size)
 
 register_architecture('lenet5', _lenet5, suffix=' LeNet-5')
+register_architecture('lenet5_authors', _lenet5_authors, suffix=" LeNet-5 (authors')")
 register_architecture('vgg16', _vgg16, suffix=' VGG-16')
 register_architecture('lenet5bn', _lenet5bn, suffix=' LeNet-5-BN')
 register_architecture('galaxy', _galaxy, suffix=' GalaxyCNN');
