@@ -28,14 +28,15 @@ from .verdicts import Decision, Resampled, resampled, decide, all_of, subsamples
 __all__ = ['PROFILES', 'TRAINING_SETS', 'TABLE6_BASE', 'LABELS', 'PAPER_TABLE2', 'PAPER_TABLE3', 'PAPER_TABLE4', 'PAPER_TABLE5',
            'PAPER_TABLE6', 'DOMAINS', 'PAPER', 'NeuralRankProfile', 'zoo_specs_for', 'zoo_specs', 'load_models',
            'target_split', 'cached_value', 'pack_bits', 'unpack_bits', 'target_tables', 'score_and_transfer',
-           'layer_projections', 'layer_tables', 'over_seeds', 'with_spread', 'replication', 'layer_contrast',
-           'claim_sharpest_contrast', 'claim_top3_in_domain', 'claim_top2_then_cifar', 'claim_cifar_above',
-           'claim_rank_match', 'claim_top_k', 'claim_top_within', 'claim_stable_over_dims', 'claim_crossover',
-           'claim_layer_best', 'claim_order', 'variant_gaps', 'model_palette', 'plot_heatmaps', 'plot_bars',
-           'tex_label', 'domain_legend', 'label_groups', 'plot_score_vs_accuracy', 'dims_tables', 'scores_over_dims',
-           'low_group', 'plot_over_dims', 'plot_latent_3d', 'estimator_targets', 'features_and_logits',
-           'estimator_scores', 'estimator_agreement', 'subsample_agreement', 'taus_of', 'centre_on', 'pooled_taus',
-           'claim_silhouette_close_to_best', 'claim_top1_as_often', 'plot_estimator_agreement']
+           'layer_projections', 'layer_tables', 'over_seeds', 'half_widths', 'with_spread', 'replication',
+           'layer_contrast', 'claim_sharpest_contrast', 'claim_top3_in_domain', 'claim_top2_then_cifar',
+           'claim_cifar_above', 'claim_rank_match', 'claim_top_k', 'claim_top_within', 'claim_stable_over_dims',
+           'claim_crossover', 'claim_layer_best', 'claim_order', 'variant_gaps', 'model_palette', 'plot_heatmaps',
+           'plot_bars', 'tex_label', 'domain_legend', 'label_groups', 'plot_score_vs_accuracy', 'dims_tables',
+           'scores_over_dims', 'low_group', 'plot_over_dims', 'plot_latent_3d', 'estimator_targets',
+           'features_and_logits', 'estimator_scores', 'estimator_agreement', 'subsample_agreement', 'taus_of',
+           'centre_on', 'pooled_taus', 'claim_silhouette_close_to_best', 'claim_top1_as_often',
+           'plot_estimator_agreement']
 
 # %% ../nbs/06_paper_neuralrank.ipynb #3fb5972e
 @dataclass(frozen=True, kw_only=True)
@@ -182,6 +183,12 @@ def over_seeds(seeds, # the report's model seeds
     "Every seed's full table and subsamples, as the verdicts take them"
     out = [tables(s) for s in seeds]
     return Resampled([f for f, _ in out], [rs for _, rs in out])
+
+def half_widths(res:Resampled) -> pd.DataFrame:
+    "Half the width of each value's middle 95% over every seed's subsamples (the ± a table or heatmap shows)"
+    subs = np.stack([t.to_numpy(float) for rs in res.resamples for t in rs])
+    q = np.quantile(subs, [0.025, 0.975], axis=0)
+    return pd.DataFrame((q[1] - q[0])/2, index=res.full[0].index, columns=res.full[0].columns)
 
 def with_spread(res:Resampled, cols=None) -> pd.DataFrame:
     "The full tables averaged over seeds, with `<col> lo` and `<col> hi`: the middle 95% of each value over the subsamples"
@@ -367,14 +374,17 @@ def model_palette(labels) -> dict:
     for l in labels: out.setdefault(l, (0.5, 0.5, 0.5))
     return out
 
-def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='silhouette'):
+def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='silhouette',
+                  spread:pd.DataFrame|None=None, # half-width of each of our values' middle 95%, shown under it
+                 ):
     "Ours and the paper's table as two heatmaps on one colour scale"
     lo, hi = min(ours.values.min(), paper.values.min()), max(ours.values.max(), paper.values.max())
-    fig, axs = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+    fig, axs = plt.subplots(1, 2, figsize=(12, 4.2 if spread is None else 5.2), sharey=True)
     for ax, t, name in zip(axs, (ours, paper), ('ours', 'paper')):
-        sns.heatmap(t.astype(float), annot=True, fmt='.2f', cmap='viridis', vmin=lo, vmax=hi, ax=ax, cbar=name == 'paper',
-                    cbar_kws={'label': label})
-        ax.set_title(f'{title}: {name}')
+        annot = True if spread is None or name == 'paper' else np.vectorize(lambda v, s: f"{v:.2f}\n±{s:.2f}")(t.to_numpy(float), spread.reindex_like(t).to_numpy(float))
+        sns.heatmap(t.astype(float), annot=annot, fmt='.2f' if annot is True else '', cmap='viridis', vmin=lo, vmax=hi, ax=ax, cbar=name == 'paper',
+                    cbar_kws={'label': label}, annot_kws={'fontsize': 8} if annot is not True else None)
+        ax.set_title(f'{title}: {name}' + (' (± half the middle 95% over subsamples and seeds)' if annot is not True else ''), fontsize=10)
     fig.tight_layout(); return fig
 
 def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,

@@ -205,7 +205,9 @@ def replicate_agreements(rankings:dict, switches:dict) -> list[pd.DataFrame]:
 # %% ../nbs/13_paper_neurons.ipynb #7a744d46
 import matplotlib.pyplot as plt
 
-def plot_agreement(scores:dict, title:str=''):
+def plot_agreement(scores:dict, title:str='',
+                   switches:dict|None=None, # (dataset, layer) -> the switch values of every initialisation: drawn as a range per unit
+                  ):
     "`scores`: (dataset, layer) -> (shapley values, switch values); one panel per case, rows datasets, columns layers"
     datasets = list(dict.fromkeys(d for d, _ in scores)); layers = list(dict.fromkeys(l for _, l in scores))
     fig, axs = plt.subplots(len(datasets), len(layers), figsize=(3.6*len(layers), 3.3*len(datasets)), squeeze=False)
@@ -215,13 +217,16 @@ def plot_agreement(scores:dict, title:str=''):
         tsh, tsw = set(np.argsort(-sh)[:k]), set(np.argsort(-sw)[:k])
         both = [i in tsh and i in tsw for i in range(len(sh))]
         one = [(i in tsh) != (i in tsw) for i in range(len(sh))]
+        if switches and (d, l) in switches and len(switches[(d, l)]) > 1:
+            v = np.stack([np.asarray(s) for s in switches[(d, l)]])
+            ax.vlines(sh, v.min(0), v.max(0), color='#999999', lw=0.8, alpha=0.6, label=f'switch range over {len(v)} initialisations')
         ax.scatter(sh, sw, s=14, color='#bbbbbb', label='other units')
         ax.scatter(sh[one], sw[one], s=22, color='#f28e2b', label='top-k of one method (k = 5, fc1: 10)')
         ax.scatter(sh[both], sw[both], s=30, color='#1f77b4', label='top-k of both')
         ax.set_title(f"{d} {l}: {sum(both)}/{k} shared", fontsize=10)
         ax.set_xlabel('Shapley value'); ax.set_ylabel('switch (posterior mean)')
     h, lab = axs[0, 0].get_legend_handles_labels()
-    fig.legend(h, lab, loc='lower center', ncol=3, frameon=False)
+    fig.legend(h, lab, loc='lower center', ncol=len(lab), frameon=False)
     if title: fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 0.96)); return fig
 
