@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .checks import InputError, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
+from .checks import InputError, check_classes, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
 from .data import DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, data_root as default_data_root
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError, resolve_device, atomic_write
 from .rank import neural_rank
@@ -19,7 +19,7 @@ from .report import ReportRun, find_reports, run_report, write_index, verdict_co
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
-from .models import resolve_layer
+from .models import resolve_layer, model_device
 from .neurons import UNIT_RANKINGS, unit_scores
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary
@@ -27,8 +27,8 @@ from . import __version__
 from torch import nn
 
 # %% auto #0
-__all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'rank_neurons', 'sample_test_set', 'plan_reports', 'Console',
-           'reproduce', 'main']
+__all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'class_labels', 'rank_neurons', 'sample_test_set', 'plan_reports',
+           'Console', 'reproduce', 'main']
 
 # %% ../nbs/18_cli.ipynb #07fb9ae6
 def parse_target(target:str) -> tuple[str|Path, tuple|None]:
@@ -112,10 +112,25 @@ def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, tra
     x, y = load_split(name, train=train, classes=classes, root=data_root, limit=limit, seed=seed,
                       grey=fmt.grey if fmt else None, size=fmt.size if fmt else None)
     try:
-        with torch.no_grad(): model.eval()(x[:2].to(next(model.parameters()).device))
+        with torch.no_grad(): out = model.eval()(x[:2].to(model_device(model)))
     except RuntimeError as e:
         raise InputError(f"the model cannot read {target} images of shape {tuple(x.shape[1:])}: {str(e).splitlines()[0][:160]}") from None
-    return x, y
+    return x, class_labels(out, y, check_classes(classes), target)
+
+def class_labels(out, # the model's output for the first two images
+                 y:torch.Tensor, # the target's labels, renumbered 0..k-1 when a class subset was asked for
+                 classes:tuple|None, # that subset, in the dataset's numbers
+                 target:str) -> torch.Tensor:
+    "The labels in the numbering the model's outputs use: the dataset's own where the outputs cover all its classes, else 0..k-1"
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != 2:
+        raise InputError(f"the model's output for 2 images has shape {tuple(getattr(out, 'shape', ()))}: neurons and sample need class logits, one row of scores per image")
+    C, k = out.shape[1], (len(classes) if classes else int(y.max()) + 1)
+    if classes and C != k:
+        if C <= max(classes): raise InputError(f"the model has {C} outputs and {target} asks for classes {list(classes)}: "
+                                               f"give a model trained on those {k} classes, or classes below {C}")
+        return torch.as_tensor(classes)[y]  # the model scores the dataset's classes by their own numbers: keep them
+    if C < k: raise InputError(f"the model has {C} output{'s'[:C != 1]}, fewer than the {k} classes of {target}: give the model's own target or a class subset")
+    return y
 
 def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
                  layer:str, # the layer whose units are ranked (module name or index)

@@ -60,3 +60,39 @@ def test_sample_refuses_bad_arguments(saved_model, args, words):
 def test_sample_refuses_an_out_folder_and_a_missing_model(saved_model, tmp_path):
     one_line_error(cli('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--out', tmp_path), 'is a folder')
     one_line_error(cli('sample', '--model', tmp_path/'none.pt', '--layer', '6', '--target', 'mnist', '--zoo', tmp_path), 'no model')
+
+
+@pytest.fixture(scope='module')
+def always_seven(tmp_path_factory):
+    "A 10-class model that predicts 7 for every image: its errors on any class subset are known exactly"
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 10))
+    with torch.no_grad(): net[3].weight.zero_(); net[3].bias.copy_(torch.eye(10)[7])
+    path = tmp_path_factory.mktemp('seven')/'net.pt'
+    torch.save(net, path)
+    return path
+
+
+def test_a_class_subset_keeps_the_datasets_class_numbers(always_seven):
+    "mnist:5-9 on a 10-class model: class 7 stays 7 (renumbered 0-4, every item would count as wrong)"
+    from neuralrank.data import load_split
+    import os
+    y = load_split('mnist', train=False, classes='5-9', limit=500, seed=0, root=os.environ['NEURALRANK_DATA'])[1]
+    r = json.loads(cli_inprocess('sample', '--model', always_seven, '--layer', '3', '--target', 'mnist:5-9', '--limit', '500',
+                                 '--technique', 'random', '--json').stdout)
+    assert r['wrong in test set'] == int((y != 2).sum()) < 500, r['wrong in test set']  # y is 0..4 here: class 7 is 2
+
+
+@pytest.mark.parametrize('head, words', [(nn.Linear(16, 3), ['has 3 outputs, fewer than the 10 classes']),
+                                         (nn.Linear(16, 1), ['has 1 output, fewer than the 10 classes'])])
+def test_outputs_that_are_not_the_targets_logits_are_refused(tmp_path, head, words):
+    path = tmp_path/'net.pt'
+    torch.save(nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.ReLU(), head), path)
+    one_line_error(cli_inprocess('sample', '--model', path, '--layer', '3', '--target', 'mnist', '--limit', '300'), *words)
+    one_line_error(cli_inprocess('neurons', '--model', path, '--layer', '3', '--target', 'mnist', '--limit', '300'), *words)
+
+
+def test_a_subset_beyond_the_models_outputs_is_refused(tmp_path):
+    path = tmp_path/'net.pt'
+    torch.save(nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 3)), path)
+    one_line_error(cli_inprocess('sample', '--model', path, '--layer', '3', '--target', 'mnist:5-9', '--limit', '300'),
+                   'has 3 outputs', 'classes [5, 6, 7, 8, 9]')
