@@ -22,7 +22,7 @@ from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device
 from .neurons import UNIT_RANKINGS, unit_scores
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
-from .diagnosis import full_aggregates, aggregate, query_summary
+from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
 from . import __version__
 from torch import nn
 
@@ -173,10 +173,13 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit, k = check_layer(layer), check_count(limit, '--limit', allow_none=True), check_count(k, 'k')
     name = resolve_layer(net, layer)
-    layers = list(query_layers) if query_layers else [n for n, _ in net.named_children()][:-1] or [name]
+    layers = [resolve_layer(net, l) for l in query_layers] if query_layers else [n for n, _ in net.named_children()][:-1] or [name]  # indices -> names
     x, y = _target_for(net, target, dataset, limit, seed, data_root)
     full, pred, values = full_aggregates(net, x, y, layers, keep=[*layers, name])  # the full-set answers and the items' values, one pass
-    n_classes = full.n_classes
+    n_classes, skipped = full.n_classes, trivial_layers(full, k)
+    if len(skipped) == len(layers):
+        raise InputError(f"--k {k} is not smaller than any query layer's neuron count ({', '.join(f'{l} {full.sums[l].shape[1]}' for l in layers)}): "
+                         "S1 would compare whole layers; give a smaller --k")
     qvals = {l: values[l] for l in layers}
     idx = sample(technique, values[name].numpy(), y.numpy(), pred.numpy(), frac, seed=seed, **options)
     base = sample('random', values[name].numpy(), y.numpy(), pred.numpy(), len(idx)/len(y), seed=seed)
@@ -184,7 +187,7 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     t = pd.DataFrame({f'{technique}': {'size': len(idx), 'wrong': int(wrong[idx].sum()), **query_summary(full, aggregate(qvals, y, pred, n_classes, idx), k)},
                       'random (same size)': {'size': len(base), 'wrong': int(wrong[base].sum()), **query_summary(full, aggregate(qvals, y, pred, n_classes, base), k)}}).T.astype({'size': int, 'wrong': int})
     meta = {'model': desc, 'latent layer': name, 'query layers': layers, 'target': target, 'n': len(y), 'wrong in test set': int(wrong.sum()),
-            'technique': technique, 'frac': frac, 'k': k, 'seed': seed, 'neuralrank': __version__}
+            'technique': technique, 'frac': frac, 'k': k, 'S1 leaves out (no more neurons than k)': skipped, 'seed': seed, 'neuralrank': __version__}
     return idx, t, meta
 
 # %% ../nbs/18_cli.ipynb #6878a440

@@ -48,12 +48,13 @@ def test_sample_is_deterministic_for_a_seed(saved_model):
     (['--j', '2'], ['j must be in [0, 1]']),
     (['--technique', 'random', '--j', '0.5'], ["random has no option 'j'", 'its options are none']),
     (['--k', '0'], ['k must be a whole number']),
+    (['--k', '3000', '--layers', '1,5'], ['--k 3000 is not smaller than any query layer', 'give a smaller --k']),
 ])
 def test_sample_refuses_bad_arguments(saved_model, args, words):
     base = {'--layer': '6', '--target': 'mnist', '--limit': '300'}
     given = dict(zip(args[::2], args[1::2]))
-    argv = [x for k, v in {**base, **given}.items() if k not in ('--frac', '--technique', '--j', '--k') for x in (k, v)]
-    argv += [x for k, v in given.items() if k in ('--frac', '--technique', '--j', '--k') for x in (k, v)]
+    argv = [x for k, v in {**base, **given}.items() if k not in ('--frac', '--technique', '--j', '--k', '--layers') for x in (k, v)]
+    argv += [x for k, v in given.items() if k in ('--frac', '--technique', '--j', '--k', '--layers') for x in (k, v)]
     one_line_error(cli_inprocess('sample', '--model', saved_model, *argv), *words)
 
 
