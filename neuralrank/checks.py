@@ -9,11 +9,12 @@ from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
+import torch
 
 # %% auto #0
 __all__ = ['ZOO_ENTRY_FIELDS', 'InputError', 'MissingInputError', 'check_count', 'check_positive', 'check_classes',
            'is_path_like', 'check_target', 'check_layer', 'check_layer_arg', 'check_read_dir', 'check_write_dir',
-           'open_image', 'check_zoo_entry', 'check_labels']
+           'open_image', 'check_zoo_entry', 'check_labels', 'check_inputs']
 
 # %% ../nbs/00_checks.ipynb #19572f1b
 class InputError(ValueError):
@@ -153,3 +154,17 @@ def check_labels(y, # labels: a tensor, an array or a list
     if y.dtype.kind == 'f' and np.isnan(y).any(): raise InputError("labels hold NaN: every point needs a class")
     try: return np.unique(y, return_inverse=True)[1].reshape(-1)
     except TypeError: raise InputError("labels mix types that cannot be compared: use ints or strings") from None
+
+# %% ../nbs/00_checks.ipynb #a09b9e9c
+def check_inputs(x, # inputs: a tensor or an array, one item per row
+                 y, # their class labels
+                 what:str='x', # its name in the message
+                ):
+    "Non-empty, finite inputs with one whole-number label each; a clear error otherwise"
+    n = len(x)
+    if n == 0: raise InputError(f"{what} is empty: give at least one item")
+    bad = int((~torch.isfinite(x)).sum()) if isinstance(x, torch.Tensor) else int((~np.isfinite(np.asarray(x, dtype=float))).sum())
+    if bad: raise InputError(f"{what} has {bad} NaN or infinite values: check how the data were loaded")
+    if len(y) != n: raise InputError(f"lengths disagree: {n} items in {what}, {len(y)} labels")
+    yv = y.detach().cpu().numpy() if hasattr(y, 'detach') else np.asarray(y)
+    if yv.dtype.kind == 'f' and (np.isnan(yv).any() or (yv != np.round(yv)).any()): raise InputError("labels must be whole class numbers (no NaN or fractions)")

@@ -17,7 +17,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
-from .checks import InputError
+from .checks import InputError, check_inputs
 
 # %% auto #0
 __all__ = ['sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE', 'check_sampling_input',
@@ -32,7 +32,7 @@ def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
     if z.ndim != 2 or len(z) == 0: raise InputError(f"latent must be a non-empty (items, dims) matrix, got shape {z.shape}")
     yt, yp = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
     if not (len(yt) == len(yp) == len(z)): raise InputError(f"lengths disagree: {len(z)} latent rows, {len(yt)} true labels, {len(yp)} predictions")
-    if not np.isfinite(z).all(): raise InputError(f"latent has {int((~np.isfinite(z)).sum())} NaN or infinite values: check the model's outputs")
+    check_inputs(z, yt, 'latent'); check_inputs(z, yp, 'latent')
     if isinstance(frac, bool) or not isinstance(frac, (int, float, np.floating)) or not 0 < frac <= 1:
         raise InputError(f"frac must be a number in (0, 1], got {frac!r}")
     m = int(round(frac*len(z)))

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .models import model_device
 from .units import layer_module, unit_count, coalition_values, UnitScores
-from .checks import InputError, check_count, check_positive
+from .checks import InputError, check_count, check_positive, check_inputs
 
 # %% auto #0
 __all__ = ['shapley_from_values', 'Cut', 'leaves_through', 'cut_at', 'unit_contributions', 'pool_plan', 'window_major',
@@ -274,6 +274,7 @@ def shapley_values(model:nn.Module, # a trained classifier
                   ) -> ShapleyResult:
     "Shapley value of every unit of `layer` for the accuracy on (x, y)"
     if method not in ('exact', 'truncated', 'permutation'): raise InputError(f"unknown method {method!r}: use exact, truncated or permutation")
+    check_inputs(x, y, 'the validation split')
     name, _ = layer_module(model, layer)
     was = model.training; model.eval()
     N, cut, t0 = unit_count(model, layer, x), cut_at(model, layer), time.time()

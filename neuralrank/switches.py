@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .models import model_device
 from .units import layer_module, unit_count, UnitScores
-from .checks import check_count, check_positive
+from .checks import check_count, check_positive, check_inputs
 
 # %% auto #0
 __all__ = ['dirichlet_kl', 'SwitchResult', 'switch_site', 'importance_switch']
@@ -59,6 +59,7 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
                       scaled:bool=False, # multiply the switch by N (not the paper's: it moves the ELBO's optimum)
                      ) -> SwitchResult:
     "Learn a Dirichlet importance switch on `layer`'s units with the rest of the network frozen"
+    check_inputs(x, y, 'the training data')
     name, _ = layer_module(model, layer)
     site, mod = switch_site(model, layer)
     dev, t0 = model_device(model), time.time()
