@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_shapley.ipynb #fefca37f
 from __future__ import annotations
-import functools, itertools, math, time
+import functools, itertools, math, os, time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,8 @@ from .checks import InputError, check_count, check_positive, check_inputs
 
 # %% auto #0
 __all__ = ['shapley_from_values', 'Cut', 'leaves_through', 'cut_at', 'unit_contributions', 'pool_plan', 'window_major',
-           'fast_coalition_values', 'block_shape', 'all_coalition_counts', 'ShapleyResult', 'shapley_values']
+           'fast_coalition_values', 'block_shape', 'all_coalition_counts', 'ShapleyResult', 'check_exact_memory',
+           'shapley_values']
 
 # %% ../nbs/09_shapley.ipynb #42d10c85
 def _size_weights(N:int) -> np.ndarray:
@@ -258,6 +259,14 @@ def _permutation(model, layer, x, y, N, budget, tol, batch, batch_size, cut, emp
     return s1/m, se, m, m*(N + 1)
 
 # %% ../nbs/09_shapley.ipynb #2bc0dd8e
+def check_exact_memory(N:int, name:str='the layer'):
+    "Refuse an exact computation whose 2^N coalition values (two float64 arrays) would not fit in half the machine's memory"
+    need = 16*2**N
+    try: have = os.sysconf('SC_PHYS_PAGES')*os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError): return
+    if need > have/2: raise InputError(f"exact Shapley values of {name}'s {N} units hold 2^{N} coalition values ({need/2**30:,.0f} GiB), "
+                                       f"more than half of this machine's {have/2**30:,.0f} GiB: use method='permutation' or 'truncated'")
+
 def shapley_values(model:nn.Module, # a trained classifier
                    layer:int|str, # the layer whose units are the players (module name or index)
                    x:torch.Tensor, y:torch.Tensor, # the validation split that defines v(S)
@@ -281,6 +290,7 @@ def shapley_values(model:nn.Module, # a trained classifier
     try:
         if method == 'exact':
             if N > max_exact: raise InputError(f"layer {name} has {N} units: exact Shapley values need 2^{N} coalitions (at most 2^{max_exact} here); use method='permutation' or 'truncated'")
+            check_exact_memory(N, name)
             v = _exact(model, layer, x, y, N, batch_size, cut, progress)
             phi, se, ev, info = shapley_from_values(v, empty), np.zeros(N), 2**N, {'v_full': v[-1], 'v_empty_measured': v[0]}
         elif method == 'truncated':

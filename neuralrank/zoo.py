@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_zoo.ipynb #2cfbb4b1
 from __future__ import annotations
-import copy, hashlib, importlib, json, os, time, warnings
+import copy, hashlib, importlib, json, os, socket, time, warnings
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +23,8 @@ from .models import get_architecture, architecture_options
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'TRANSFORMS', 'TRANSFORM_MODULES', 'resolve_device', 'lr_at', 'Transform', 'register_transform',
            'get_transform', 'ModelSpec', 'atomic_write', 'remove_stale_temps', 'file_sha256', 'correct_items',
-           'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo']
+           'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo', 'process_start', 'lock_record', 'read_lock',
+           'lock_is_stale']
 
 # %% ../nbs/02_zoo.ipynb #6ff6e7cf
 def resolve_device(device:str|torch.device|None='auto') -> torch.device:
@@ -398,6 +399,33 @@ def train(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> dict:
     if ppath.exists(): ppath.unlink()
     return meta
 
+# %% ../nbs/02_zoo.ipynb #b58fb51c
+def process_start(pid:int) -> int|None:
+    "When process `pid` started (clock ticks since boot, from /proc), or None where that cannot be read"
+    try: return int(Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[19])
+    except (OSError, ValueError, IndexError): return None
+
+def lock_record() -> dict:
+    "What a training lock holds: this process's id, its start time and the host"
+    return {'pid': os.getpid(), 'start': process_start(os.getpid()), 'host': socket.gethostname()}
+
+def read_lock(path:Path) -> dict|None:
+    "A lock's record (an older lock's bare process id too), or None for an empty or damaged one"
+    try: text = path.read_text().strip()
+    except OSError: return None
+    try: rec = json.loads(text) if text else None
+    except ValueError: return None
+    return {'pid': rec} if isinstance(rec, int) else (rec if isinstance(rec, dict) and isinstance(rec.get('pid'), int) else None)
+
+def lock_is_stale(path:Path, holder:dict|None, grace:float=10.) -> bool:
+    "Whether no live trainer holds the lock: empty or damaged for longer than `grace` s, its process gone, or its id now another process's"
+    if holder is None:
+        try: return time.time() - path.stat().st_mtime > grace  # its writer died between creating and writing it
+        except OSError: return False
+    if holder.get('host', socket.gethostname()) != socket.gethostname(): return False  # another machine's: not judged from here
+    if not _pid_alive(holder['pid']): return True
+    return holder.get('start') is not None and process_start(holder['pid']) not in (None, holder['start'])
+
 # %% ../nbs/02_zoo.ipynb #8f886e85
 from contextlib import contextmanager
 
@@ -411,13 +439,14 @@ def lock(self:ModelZoo, spec:ModelSpec, poll:float=0.5):
     while True:
         try: fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY); break
         except FileExistsError:
-            try: pid = int(path.read_text() or 0)
-            except (OSError, ValueError): pid = 0
-            if pid and not _pid_alive(pid): path.unlink(missing_ok=True); continue
-            if not told: warnings.warn(f"waiting for process {pid or '?'} to finish training {spec.label} in {self.folder}"); told = True
+            holder = read_lock(path)
+            if lock_is_stale(path, holder): path.unlink(missing_ok=True); continue
+            if not told:
+                who = f"process {holder['pid']} on {holder.get('host', 'this machine')}" if holder else 'another process'
+                warnings.warn(f"waiting for {who} to finish training {spec.label} in {self.folder}"); told = True
             time.sleep(poll)
     try:
-        os.write(fd, str(os.getpid()).encode()); os.close(fd)
+        os.write(fd, json.dumps(lock_record()).encode()); os.close(fd)
         yield path
     finally: path.unlink(missing_ok=True)
 
