@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .checks import InputError, check_classes, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
+from .checks import InputError, MissingInputError, is_path_like, check_classes, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
 from .data import DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, data_root as default_data_root
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError, resolve_device, atomic_write
 from .rank import neural_rank
@@ -93,8 +93,14 @@ def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefi
                     device:str='auto') -> tuple[nn.Module, str, str|None]:
     "The model, a description of it, and its training dataset (zoo models) or None (files)"
     p = Path(model).expanduser()
+    if not p.is_file() and (is_path_like(model) or p.suffix in ('.pt', '.pth', '.pkl')):
+        raise MissingInputError(f"model file {p} does not exist" + (" (it is a folder)" if p.is_dir() else '') + ": give a file saved with torch.save(model, path), or a zoo key or label")
     if p.is_file():
         try: m = torch.load(p, map_location='cpu', weights_only=False)
+        except AttributeError as e:
+            if '__main__' in str(e): raise InputError(f"cannot load model file {p}: its class was defined in the script or notebook that saved it "
+                                                      f"({str(e).splitlines()[0][:120]}); define the class in a module that can be imported here, then save it again") from None
+            raise InputError(f"cannot load model file {p} ({type(e).__name__}: {str(e)[:120]}): its class must be importable where it is loaded") from None
         except Exception as e: raise InputError(f"cannot load model file {p} ({type(e).__name__}): save a whole module with torch.save(model, path)") from None
         if not isinstance(m, nn.Module): raise InputError(f"{p} holds a {type(m).__name__}, not a model: save the module itself with torch.save(model, path)")
         return m.to(resolve_device(device)).eval(), str(p), None

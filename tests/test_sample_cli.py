@@ -60,7 +60,8 @@ def test_sample_refuses_bad_arguments(saved_model, args, words):
 
 def test_sample_refuses_an_out_folder_and_a_missing_model(saved_model, tmp_path):
     one_line_error(cli('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--out', tmp_path), 'is a folder')
-    one_line_error(cli('sample', '--model', tmp_path/'none.pt', '--layer', '6', '--target', 'mnist', '--zoo', tmp_path), 'no model')
+    one_line_error(cli('sample', '--model', tmp_path/'none.pt', '--layer', '6', '--target', 'mnist', '--zoo', tmp_path), 'model file', 'does not exist')
+    one_line_error(cli('sample', '--model', 'nosuch', '--layer', '6', '--target', 'mnist', '--zoo', tmp_path), "no model 'nosuch'")
 
 
 @pytest.fixture(scope='module')
@@ -97,3 +98,17 @@ def test_a_subset_beyond_the_models_outputs_is_refused(tmp_path):
     torch.save(nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 3)), path)
     one_line_error(cli_inprocess('sample', '--model', path, '--layer', '3', '--target', 'mnist:5-9', '--limit', '300'),
                    'has 3 outputs', 'classes [5, 6, 7, 8, 9]')
+
+
+def test_a_missing_model_file_is_named_as_a_file(tmp_path):
+    one_line_error(cli_inprocess('sample', '--model', tmp_path/'nope.pt', '--layer', '3', '--target', 'mnist'), 'model file', 'nope.pt does not exist')
+
+
+def test_a_model_class_from_main_says_it_must_be_importable(tmp_path):
+    "A class defined in the script that saved the model cannot be unpickled elsewhere: say so, not 'save a whole module'"
+    import subprocess, sys
+    path = tmp_path/'net.pt'
+    subprocess.run([sys.executable, '-c', "import torch\nfrom torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n"
+                    "        super().__init__(); self.fc = nn.Linear(784, 10)\n    def forward(self, x): return self.fc(x.flatten(1))\n"
+                    f"torch.save(Net(), {str(path)!r})"], check=True)
+    one_line_error(cli_inprocess('sample', '--model', path, '--layer', 'fc', '--target', 'mnist'), 'defined in the script or notebook', 'can be imported')
