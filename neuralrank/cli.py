@@ -20,7 +20,7 @@ from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device
-from .neurons import UNIT_RANKINGS, unit_scores
+from .neurons import UNIT_RANKINGS, unit_scores, check_methods
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
 from . import __version__
@@ -147,13 +147,13 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
                  options:dict|None=None, # per method, options for `unit_scores` (Shapley: estimate, permutations, ...)
                 ) -> tuple[pd.DataFrame, dict]:
     "Scores and ranks of the units of `layer` of a saved or zoo model, for a target; and what was used"
+    methods = check_methods(methods)  # every name, before any work
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit = check_layer(layer), check_count(limit, '--limit', allow_none=True)
     name, mod = layer_module(net, layer)
     x, y = _target_for(net, target, dataset, limit, seed, data_root)
     opts, cols = {m: dict((options or {}).get(m, {})) for m in methods}, {}
     for m in methods:
-        if m not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {m!r}: use {', '.join(UNIT_RANKINGS)} or all")
         data = _target_for(net, target, dataset, limit, seed, data_root, train=True) if m == 'switches' else (x, y)
         cols[m] = unit_scores(net, layer, *data, m, **opts[m])
     t = pd.DataFrame(cols).rename_axis('unit')
@@ -392,7 +392,7 @@ def _cmd_rank(args) -> int:
     return 0
 
 def _cmd_neurons(args) -> int:
-    methods = tuple(UNIT_RANKINGS) if args.method == 'all' else tuple(m.strip() for m in args.method.split(',') if m.strip())
+    methods = check_methods(args.method)
     opts = {'shapley': {k: v for k, v in (('estimate', args.estimate), ('permutations', args.permutations)) if v is not None}}
     t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo, args.device, args.data_root, options=opts)
     if args.json: print(json.dumps({**meta, 'units_ranked': t.reset_index().to_dict(orient='records')}, indent=1))

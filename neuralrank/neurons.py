@@ -17,7 +17,7 @@ from .switches import importance_switch
 from .checks import InputError
 
 # %% auto #0
-__all__ = ['UNIT_RANKINGS', 'l1_scores', 'activation_scores', 'random_scores', 'unit_scores', 'rank_units']
+__all__ = ['UNIT_RANKINGS', 'l1_scores', 'activation_scores', 'random_scores', 'unit_scores', 'check_methods', 'rank_units']
 
 # %% ../nbs/11_neurons.ipynb #22a1b3db
 def _producer(model:nn.Module, layer) -> nn.Module:
@@ -64,7 +64,19 @@ def unit_scores(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
     if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
     return np.asarray(UNIT_RANKINGS[method](model, layer, x, y, **options), dtype=float)
 
+def check_methods(methods) -> tuple[str, ...]:
+    "Ranking method names from 'all', a comma-separated string or a list, every one checked before any work"
+    if isinstance(methods, str): methods = [m.strip() for m in methods.split(',') if m.strip()]
+    methods = list(dict.fromkeys(methods))
+    if 'all' in methods:
+        if len(methods) > 1: raise InputError(f"'all' already means every method ({', '.join(UNIT_RANKINGS)}): give it alone, or list the methods")
+        return tuple(UNIT_RANKINGS)
+    bad = [m for m in methods if m not in UNIT_RANKINGS]
+    if bad or not methods: raise InputError(f"unknown ranking method {', '.join(map(repr, bad)) or '(none given)'}: use {', '.join(UNIT_RANKINGS)} or all")
+    return tuple(methods)
+
 def rank_units(model, layer, x, y, methods=('shapley', 'switches', 'l1', 'activation', 'random'), options:dict|None=None) -> pd.DataFrame:
     "Scores (columns: methods) and ranks (`<method> rank`, 1 = most important) of every unit (rows)"
+    methods = check_methods(methods)
     t = pd.DataFrame({m: unit_scores(model, layer, x, y, m, **(options or {}).get(m, {})) for m in methods}).rename_axis('unit')
     return t.join(t.rank(ascending=False, method='first').astype(int).add_suffix(' rank'))

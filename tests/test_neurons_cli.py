@@ -42,6 +42,9 @@ def test_zoo_model_by_label_table(small_zoo):
     (['--layer', 'fc9'], ["no module named 'fc9'"]),
     (['--layer', ''], ['the layer is empty']),
     (['--layer', 'act', '--method', 'magic'], ['unknown ranking method']),
+    (['--layer', 'act', '--method', ''], ['(none given)']),
+    (['--layer', 'act', '--method', 'all,l1'], ["'all' already means every method"]),
+    (['--layer', 'act', '--method', 'shapley,magic'], ["unknown ranking method 'magic'"]),
     (['--layer', 'act', '--target', 'cifar10-rgb'], ['the model cannot read cifar10-rgb images']),
     (['--layer', 'act', '--limit', '-1'], ['--limit must be a whole number']),
 ])
