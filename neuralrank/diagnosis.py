@@ -99,7 +99,7 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
         if agg is None: agg = Aggregates.empty(n_classes or max(logits.shape[1], int(y_true.max()) + 1), {l: vals[l].shape[1] for l in layers})
         p = logits.argmax(1).cpu(); preds.append(p)
         agg.add({l: vals[l] for l in layers}, combination_ids(y_true[i*batch_size:i*batch_size + len(p)], p))
-        for l in kept: kept[l].append(vals[l].float().cpu())
+        for l in kept: kept[l].append(vals[l].double().cpu())  # float64: what the aggregates sum, converted once
         bar.update(len(p))
     bar.close()
     return agg, torch.cat(preds), {l: torch.cat(v) for l, v in kept.items()}
