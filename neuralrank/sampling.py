@@ -20,10 +20,10 @@ from sklearn.exceptions import ConvergenceWarning
 from .checks import InputError, check_inputs
 
 # %% auto #0
-__all__ = ['sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE', 'check_sampling_input',
-           'allocate', 'sample_random', 'sample_stratified_cm', 'sample_latent_grid', 'group_log_odds', 'gmm_log_probs',
-           'svm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios', 'sample_vas', 'sample_eb_tree',
-           'technique_options', 'check_options', 'sample']
+__all__ = ['FIT_N', 'sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE',
+           'check_sampling_input', 'allocate', 'sample_random', 'sample_stratified_cm', 'sample_latent_grid',
+           'group_log_odds', 'gmm_log_probs', 'svm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios',
+           'sample_vas', 'sample_eb_tree', 'technique_options', 'check_options', 'sample']
 
 # %% ../nbs/15_sampling.ipynb #06094da1
 def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
@@ -151,14 +151,14 @@ def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.
 def boundary_ratios(kind:str, # 'full' or 'spherical' (GMM), 'svm' (MaxMargin)
                     z:np.ndarray, yt:np.ndarray, # latents and true classes
                     seed:int=0, # the fit's seed: its subset and initialisation
-                    fit_n:int=2000, # items the fit sees at most
+                    fit_n:int|None=2000, # items the fit sees at most (None: all)
                     n_init:int=1, # initialisations of a GMM (the best is kept)
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Each item's group, its log likelihood ratio log P(A|x)/P(not A|x), and its tie-breaking key; cached per data and fit"
     key = (kind, _digest(z, yt), seed, fit_n, n_init)
     if key not in _FITS:
         keys = row_keys(z, yt, seed)
-        fit = np.argsort(keys, kind='stable')[:fit_n]  # a seeded subset, in an order the rows' positions do not change
+        fit = np.argsort(keys, kind='stable')[:fit_n or len(z)]  # a seeded subset, in an order the rows' positions do not change
         group, log_odds = group_log_odds(_fit_log_probs(kind, z, yt, fit, seed, n_init))
         if len(_FITS) > 32: _FITS.clear()
         _FITS[key] = (group, log_odds, keys)
@@ -180,8 +180,10 @@ def _ends(group, log_odds, keys, m, j, weighted, cap, rng) -> np.ndarray:
         out += [idx[:head], idx[len(idx) - (c - head):]]
     return np.concatenate(out)
 
+FIT_N = {'full': 2000, 'spherical': None, 'svm': 2000}  # default items per fit (None: all): what keeps each under a second
+
 def _boundary(kind):
-    def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int=2000, fit_seed:int|None=None,
+    def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int|None=FIT_N[kind], fit_seed:int|None=None,
           n_init:int=1, **_):
         if not 0 <= j <= 1: raise InputError(f"j must be in [0, 1], got {j!r}")
         return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n, n_init), m, j, weighted, cap, rng)
