@@ -100,6 +100,10 @@ def group_log_odds(logp:np.ndarray # (items, groups) unnormalised log probabilit
 # %% ../nbs/15_sampling.ipynb #c207906f
 def gmm_log_probs(gmm:BayesianGaussianMixture, z:np.ndarray) -> np.ndarray:
     "(items, components) log weight + log density of each fitted component"
+    if gmm.covariance_type == 'spherical':  # N(mu, s2 I) in closed form, every component in one distance matrix
+        d2 = (z*z).sum(1)[:, None] - 2*z@gmm.means_.T + (gmm.means_**2).sum(1)[None]
+        s2 = gmm.covariances_[None]
+        return np.log(gmm.weights_)[None] - 0.5*(z.shape[1]*np.log(2*np.pi*s2) + np.maximum(d2, 0)/s2)
     return np.stack([np.log(w) + multivariate_normal(mu, c, allow_singular=True).logpdf(z).reshape(-1)  # c: a matrix, or a variance (spherical)
                      for w, mu, c in zip(gmm.weights_, gmm.means_, gmm.covariances_)], 1)
 
