@@ -224,7 +224,7 @@ def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
         for rule in ('proportional', 'at_least_one'):
             ratio = np.mean([(x.y_true != x.y_pred)[sample('stratified_cm', x.latent, x.y_true, x.y_pred, frac, seed=r, allocation=rule)].mean()
                              /(x.y_true != x.y_pred).mean() for x in ss for r in range(replicates)])
-            rows[(d, rule)] = {'ours': ratio, 'paper': paper, '|log(ours / paper)|': abs(np.log(ratio/paper))}
+            rows[(d, rule)] = {'ours': ratio, 'paper': paper, 'abs log(ours / paper)': abs(np.log(ratio/paper))}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'allocation'])
 
 # %% ../nbs/17_paper_sampling.ipynb #cc4031cf
