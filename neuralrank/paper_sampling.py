@@ -410,8 +410,8 @@ def plot_times(times:dict, title:str=''):
     hi = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.max() for d, r in times.items()})
     err = np.stack([[(t - lo)[d].to_numpy(), (hi - t)[d].to_numpy()] for d in t.columns]).clip(min=0)
     ax = t.plot.bar(logy=True, figsize=(10, 4.2), rot=20, color=['#4c72b0', '#dd8452'][:len(times)], yerr=err, capsize=2)
-    ax.set_ylabel('seconds (median; bars: fastest to slowest repeat; log scale)'); ax.set_xlabel('')
-    if title: ax.set_title(title)
+    ax.set_ylabel('seconds (log scale)'); ax.set_xlabel('')
+    ax.set_title((title + '\n' if title else '') + 'bars: median; whiskers: fastest to slowest repeat', fontsize=10)
     ax.figure.tight_layout(); return ax.figure
 
 # %% ../nbs/17_paper_sampling.ipynb #ea94c9eb
