@@ -110,7 +110,7 @@ class Report(GetAttr):
         "The zoo's rows for these specs (one per spec, in their order, trained first where missing), indexed by label"
         specs = list(specs); self.zoo.ensure(specs)
         keys = [s.key for s in specs]
-        return self.zoo.table().set_index('key').loc[keys].set_index('label')[cols]
+        return self.zoo.table(check=False).set_index('key').loc[keys].set_index('label')[cols]
 
 def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2'
                  profile:str, device:str='auto', seed:int=0, # the run's profile, device and seed

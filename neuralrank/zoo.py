@@ -488,10 +488,19 @@ def entries(self:ModelZoo) -> list[dict]:
     return out
 
 @patch
-def table(self:ModelZoo):
-    "The zoo's models as a DataFrame: label, key, training set, accuracy, timings"
+def checkpoint_state(self:ModelZoo, meta:dict) -> str:
+    "'ok', 'missing', or 'damaged' (its SHA-256 is not the recorded one: truncated, overwritten or another model's file)"
+    ckpt = self.paths(meta['key'])[0]
+    if not ckpt.exists(): return 'missing'
+    return 'ok' if file_sha256(ckpt) == meta['sha256'] else 'damaged'
+
+@patch
+def table(self:ModelZoo, check:bool=True # hash every checkpoint to say whether it is intact (False: skip the column)
+         ):
+    "The zoo's models as a DataFrame: label, key, training set, accuracy, timings, and whether the checkpoint is intact"
     import pandas as pd
     rows = [{'label': m['label'], 'key': m['key'], 'dataset': m['spec']['dataset'], 'classes': classes_str(check_classes(m['spec']['classes'])),
              'arch': m['spec']['arch'], 'width': m['spec']['width'], 'train_n': m['train_n'], 'epochs': m['spec']['epochs'],
-             'test_accuracy': m['test_accuracy'], 'images_per_second': m['images_per_second']} for m in self.entries()]
+             'test_accuracy': m['test_accuracy'], 'images_per_second': m['images_per_second']} | ({'checkpoint': self.checkpoint_state(m)} if check else {})
+            for m in self.entries()]
     return pd.DataFrame(rows)

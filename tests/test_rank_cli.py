@@ -115,3 +115,17 @@ def test_zoo_listing(small_zoo):
     assert r.returncode == 0 and 'F0-4^l' in r.stdout and 'test_accuracy' in r.stdout
     labels = [l.split()[0] for l in r.stdout.strip().splitlines()[1:]]
     assert labels == sorted(labels)  # by label, not by key
+    assert all(l.split()[-1] == 'ok' for l in r.stdout.strip().splitlines()[1:])
+
+
+def test_zoo_listing_names_missing_and_damaged_checkpoints(small_zoo, tmp_path):
+    "A listing must not show a model as fine when its checkpoint is gone, cut short or another model's file"
+    import shutil
+    folder = tmp_path/'zoo'; shutil.copytree(small_zoo[0], folder)
+    cks = sorted(folder.glob('*.pt'))
+    cks[0].unlink(); shutil.copy(cks[2], cks[1])  # gone; another model's file
+    out = cli('zoo', '--zoo', folder).stdout
+    state = {l.split()[1]: l.split()[-1] for l in out.strip().splitlines()[1:]}
+    assert state[cks[0].stem] == 'missing' and state[cks[1].stem] == 'damaged' and state[cks[2].stem] == 'ok', out
+    cks[2].write_bytes(cks[2].read_bytes()[:100])  # cut short
+    assert cli('zoo', '--zoo', folder).stdout.count('damaged') == 2
