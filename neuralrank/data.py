@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #296bc6b2
 from __future__ import annotations
-import hashlib, json, os
+import hashlib, json, os, warnings
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -116,11 +116,19 @@ def load_image_folder(folder:str|Path, # an ImageFolder tree: folder/<class>/<im
     if len(shapes) > 1: raise InputError(f"images in {folder} have different sizes {sorted(shapes)[:3]}...: pass size=")
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
     y = torch.tensor(labels, dtype=torch.long)
-    if cache:
-        cfile.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cfile.with_suffix(f'.tmp{os.getpid()}')
-        torch.save({'x': x, 'y': y}, tmp); os.replace(tmp, cfile)
+    if cache: _cache_images(cfile, x, y)
     return x, y, classes
+
+def _cache_images(cfile:Path, x, y):
+    "Best effort: a cache that cannot be written (a full or read-only disk, a file where its folder should be) is skipped with a warning"
+    tmp = cfile.with_suffix(f'.tmp{os.getpid()}')
+    try:
+        cfile.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({'x': x, 'y': y}, tmp); os.replace(tmp, cfile)
+    except (OSError, RuntimeError) as e:
+        if tmp.parent.is_dir(): tmp.unlink(missing_ok=True)
+        warnings.warn(f"could not cache decoded images in {cfile.parent} ({type(e).__name__}: {str(e)[:80]}): going on without the cache; "
+                      "set NEURALRANK_CACHE to a writable folder to keep them")
 
 # %% ../nbs/00_data.ipynb #aa874aa5
 def to_float_images(x:torch.Tensor, # uint8 images (N, C, H, W)
