@@ -4,14 +4,14 @@
 
 # %% ../nbs/18_cli.ipynb #443d6b03
 from __future__ import annotations
-import argparse, json, os, platform, sys, time, warnings
+import argparse, json, math, os, platform, sys, time, warnings
 from pathlib import Path
 
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .checks import InputError, MissingInputError, is_path_like, check_classes, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
+from .checks import InputError, MissingInputError, is_path_like, check_classes, check_positive, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
 from .data import DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, data_root as default_data_root
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError, resolve_device, atomic_write
 from .rank import neural_rank
@@ -19,8 +19,8 @@ from .report import ReportRun, find_reports, run_report, write_index, verdict_co
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
-from .models import resolve_layer, model_device
-from .neurons import UNIT_RANKINGS, unit_scores, check_methods
+from .models import resolve_layer, model_device, layer_outputs
+from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
 from . import __version__
@@ -40,19 +40,27 @@ def _distinct_names(metas):
     labels = [m['label'] for m in metas]
     return [l if labels.count(l) == 1 else f"{l} [{m['key'][:6]}]" for l, m in zip(labels, metas)]
 
-def _zoo_groups(zoo:ModelZoo, layer) -> tuple[dict, list[str]]:
-    "The zoo's models grouped by input format (grey, size) -> [(name, meta, spec, model)], and the names of those without `layer`"
+def _too_narrow(model, layer, spec, dim:int) -> str|None:
+    "Why a model cannot be ranked at D = `dim` (its layer has fewer features), or None"
+    d = DATASETS[spec.dataset]
+    f = layer_outputs(model, torch.zeros(1, 1 if d.grey else 3, d.size, d.size, device=model_device(model)), layer).shape[1]
+    return f"{f} features < --dim {dim}" if f < dim else None
+
+def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
+    "The zoo's models grouped by input format (grey, size) -> [(name, meta, spec, model)], and the names of those without `layer` or D features"
     metas = zoo.entries()
     if not metas: raise FileNotFoundError(f"zoo folder {zoo.folder} holds no trained models (no <key>.json files); train some with `neuralrank reproduce` or ModelZoo.get")
     groups, skipped = {}, []
     for n, m in zip(_distinct_names(metas), metas):
         spec, model = ModelSpec.from_dict(m['spec']), zoo.load(m['key'])
         try: resolve_layer(model, layer)
-        except (IndexError, KeyError): skipped.append(n); continue
+        except (IndexError, KeyError): skipped.append(f"{n} (no layer {layer})"); continue
+        if why := _too_narrow(model, layer, spec, dim): skipped.append(f"{n} ({why})"); continue
         groups.setdefault((DATASETS[spec.dataset].grey, DATASETS[spec.dataset].size), []).append((n, m, spec, model))
     if not groups:
         try: resolve_layer(model, layer)
         except (IndexError, KeyError) as e: raise InputError(f"no model in {zoo.folder} has layer {layer!r} (for example: {e}); try --layer last-hidden") from None
+        raise InputError(f"no model in {zoo.folder} has {dim} features at layer {layer!r} ({'; '.join(skipped[:4])}): give a smaller --dim or another --layer")
     return groups, skipped
 
 def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` trains)
@@ -66,9 +74,9 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
     folder = check_read_dir(zoo_dir or user_cache_dir()/'zoo', 'zoo folder')
     name, classes = parse_target(target)
     layer = check_layer(layer)
-    dim, limit = check_count(dim, '--dim'), check_count(limit, '--limit', allow_none=True)
+    dim, limit, seed = check_count(dim, '--dim'), check_count(limit, '--limit', allow_none=True), check_count(seed, '--seed', minimum=0)
     ests = check_estimators(estimator)
-    groups, skipped = _zoo_groups(ModelZoo(folder, device=device, progress=False, data_root=data_root), layer)
+    groups, skipped = _zoo_groups(ModelZoo(folder, device=device, progress=False, data_root=data_root), layer, dim)
     bar, tables, ns = tqdm(total=sum(map(len, groups.values())), desc='ranking', unit='model', disable=not progress, file=sys.stderr), [], {}
     for (grey, size), members in groups.items():
         bar.set_description(f"loading {target} ({'grey' if grey else 'RGB'} {size}x{size})")
@@ -115,13 +123,22 @@ def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, tra
     "The target split in the model's input format, checked by one forward pass"
     name, classes = parse_target(target)
     fmt = DATASETS[dataset] if dataset else (DATASETS[name] if isinstance(name, str) else None)
-    x, y = load_split(name, train=train, classes=classes, root=data_root, limit=limit, seed=seed,
-                      grey=fmt.grey if fmt else None, size=fmt.size if fmt else None)
+    grey = _input_grey(model, fmt.grey if fmt else True, target, warn=not train)
+    x, y = load_split(name, train=train, classes=classes, root=data_root, limit=limit, seed=seed, grey=grey, size=fmt.size if fmt else None)
     try:
         with torch.no_grad(): out = model.eval()(x[:2].to(model_device(model)))
     except RuntimeError as e:
-        raise InputError(f"the model cannot read {target} images of shape {tuple(x.shape[1:])}: {str(e).splitlines()[0][:160]}") from None
+        raise InputError(f"the model cannot read {target} images of shape {tuple(x.shape[1:])} ({str(e).splitlines()[0][:160]}): give a target in the "
+                         "format it was trained on, or a model that reads this size (an adaptive pooling before its dense layers does)") from None
     return x, class_labels(out, y, check_classes(classes), target)
+
+def _input_grey(model, grey:bool, target:str, warn:bool=True) -> bool:
+    "Whether to give the model grey images: the target's own format, unless the model's first convolution reads the other"
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is None or conv.in_channels not in (1, 3) or (conv.in_channels == 1) == grey: return grey
+    if warn: warnings.warn(f"the model reads {'grey' if conv.in_channels == 1 else 'RGB'} images and {target}'s are {'grey' if grey else 'RGB'}: "
+                           + ("each grey value is given in all three channels" if grey else "they are converted to grey (ITU-R 601 luma)"))
+    return conv.in_channels == 1
 
 def class_labels(out, # the model's output for the first two images
                  y:torch.Tensor, # the target's labels, renumbered 0..k-1 when a class subset was asked for
@@ -138,6 +155,19 @@ def class_labels(out, # the model's output for the first two images
     if C < k: raise InputError(f"the model has {C} output{'s'[:C != 1]}, fewer than the {k} classes of {target}: give the model's own target or a class subset")
     return y
 
+def _duration(s:float) -> str: return f"{s:.0f} s" if s < 90 else f"{s/60:.0f} min" if s < 5400 else f"{s/3600:.1f} h"
+
+def _check_budget(costs:dict, budget:float|None, layer:str, log=None):
+    "Say what each method will do, and refuse the run before any work when it would take longer than `budget` seconds"
+    for c in costs.values():
+        if log: log(f"{c['method']} on {layer}: {c['work']}: about {_duration(c['seconds'])} here")
+    total = sum(c['seconds'] for c in costs.values())
+    if budget is not None and total > budget:
+        slow = max(costs.values(), key=lambda c: c['seconds'])
+        raise InputError(f"ranking {layer}'s units would take about {_duration(total)} here ({slow['method']}: {slow['work']}), more than "
+                         f"--budget {budget:.0f} s: give --budget {math.ceil(total*1.5)} to run it, or fewer images (--limit), "
+                         "--permutations or methods")
+
 def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
                  layer:str, # the layer whose units are ranked (module name or index)
                  target:str, # the data that defines importance, e.g. 'mnist' or 'fashion:0-4'
@@ -145,17 +175,21 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
                  limit:int|None=1000, # target images (test split; the switches learn on as many training images)
                  zoo_dir=None, device:str='auto', data_root=None, seed:int=0,
                  options:dict|None=None, # per method, options for `unit_scores` (Shapley: estimate, permutations, ...)
+                 budget:float|None=600, # refuse, before any work, a run estimated to take longer (seconds; None: no bound)
+                 log=None, # called with one line per method: what it will do and about how long it takes
                 ) -> tuple[pd.DataFrame, dict]:
     "Scores and ranks of the units of `layer` of a saved or zoo model, for a target; and what was used"
     methods = check_methods(methods)  # every name, before any work
+    seed, budget = check_count(seed, '--seed', minimum=0), None if budget is None else check_positive(budget, '--budget')
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit = check_layer(layer), check_count(limit, '--limit', allow_none=True)
     name, mod = layer_module(net, layer)
     x, y = _target_for(net, target, dataset, limit, seed, data_root)
-    opts, cols = {m: dict((options or {}).get(m, {})) for m in methods}, {}
-    for m in methods:
-        data = _target_for(net, target, dataset, limit, seed, data_root, train=True) if m == 'switches' else (x, y)
-        cols[m] = unit_scores(net, layer, *data, m, **opts[m])
+    opts, data = {m: dict((options or {}).get(m, {})) for m in methods}, {m: (x, y) for m in methods}
+    if 'switches' in methods: data['switches'] = _target_for(net, target, dataset, limit, seed, data_root, train=True)
+    costs = {m: ranking_cost(net, layer, *data[m], m, **opts[m]) for m in methods}
+    _check_budget(costs, budget, name, log)
+    cols = {m: unit_scores(net, layer, *data[m], m, **opts[m]) for m in methods}
     t = pd.DataFrame(cols).rename_axis('unit')
     t = t.join(t.rank(ascending=False, method='first').astype(int).add_suffix(' rank')).sort_values(f'{methods[0]} rank')
     meta = {'model': desc, 'layer': name, 'module': type(mod).__name__, 'units': len(t), 'target': target, 'n': len(y),
@@ -176,6 +210,7 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
                    ) -> tuple:
     "Indices of the sample, a table of its S1-S3 beside a random sample's, and what was used"
     check_options(technique, options)  # before any work
+    seed = check_count(seed, '--seed', minimum=0)
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit, k = check_layer(layer), check_count(limit, '--limit', allow_none=True), check_count(k, 'k')
     name = resolve_layer(net, layer)
@@ -269,7 +304,7 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
               progress:bool=True, # one overall progress bar on the console (else a plain line per step)
              ) -> tuple[list[ReportRun], Path]:
     "Train the shared zoo, run the report notebooks, write the index; returns the runs and the index path"
-    plan = plan_reports(only)
+    plan, seed = plan_reports(only), check_count(seed, '--seed', minimum=0)
     for paper, _ in plan:
         if paper is not None: paper.profile(profile), paper.option_values(options), paper.seed_list(profile, seed, seeds)
     dev = resolve_device(device)  # every check before the first folder is made
@@ -347,6 +382,8 @@ def _neurons_parser(sub):
     k.add_argument('--estimate', default=None, choices=['exact', 'truncated', 'permutation'], help='Shapley: exact up to 25 units, else permutation (default)')
     k.add_argument('--permutations', type=int, default=None, help='Shapley permutation budget (default 1000)')
     k.add_argument('--limit', type=int, default=1000, help='target images (default 1000)')
+    k.add_argument('--seed', type=int, default=0, help='seed of the --limit subset, the permutations and the random ranking (default 0)')
+    k.add_argument('--budget', type=float, default=600, help='refuse a run estimated to take longer than this many seconds (default 600)')
     k.add_argument('--json', action='store_true', help='print JSON (with the run metadata) instead of a table')
 
 def _sample_parser(sub):
@@ -378,7 +415,7 @@ def _rank_header(meta:dict) -> str:
     how = ', '.join(f"{e} ({meta['variant']}, {meta['metric']})" if e == 'silhouette' else e for e in ests)
     lines = [f"# target {meta['target']}, n={n}; layer {meta['layer']}; D={meta['dim']}; {how}{'; sorted by ' + ests[0] if len(ests) > 1 else ''}; "
              f"{meta['models']} models from {meta['zoo']}"]
-    if meta['skipped']: lines.append(f"# skipped {len(meta['skipped'])} model{'s' * (len(meta['skipped']) > 1)} without layer {meta['layer']}: {', '.join(meta['skipped'])}")
+    if meta['skipped']: lines.append(f"# skipped {len(meta['skipped'])} model{'s' * (len(meta['skipped']) > 1)}: {', '.join(meta['skipped'])}")
     return '\n'.join(lines)
 
 def _cmd_rank(args) -> int:
@@ -394,7 +431,11 @@ def _cmd_rank(args) -> int:
 def _cmd_neurons(args) -> int:
     methods = check_methods(args.method)
     opts = {'shapley': {k: v for k, v in (('estimate', args.estimate), ('permutations', args.permutations)) if v is not None}}
-    t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo, args.device, args.data_root, options=opts)
+    opts |= {'switches': {}, 'random': {'seed': args.seed}}
+    if args.seed: opts['shapley']['seed'] = args.seed
+    for m in ('shapley', 'switches'): opts[m]['progress'] = True  # a bar on a terminal, a line per 30 s in a log
+    t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo, args.device, args.data_root,
+                           args.seed, options=opts, budget=args.budget, log=lambda line: print(f"# {line}", file=sys.stderr))
     if args.json: print(json.dumps({**meta, 'units_ranked': t.reset_index().to_dict(orient='records')}, indent=1))
     else:
         print(f"# {meta['model']}, layer {meta['layer']} ({meta['module']}, {meta['units']} units); target {meta['target']}, n={meta['n']}")
@@ -453,6 +494,9 @@ def main(argv=None) -> int:
     except _ERRORS as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"neuralrank: error: {msg}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a full or read-only disk, a folder that went away mid-run
+        print(f"neuralrank: error: cannot write {e.filename or 'a file'}: {e.strerror or e}; free some space or choose another folder", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("neuralrank: interrupted; finished models are kept and the next run resumes", file=sys.stderr)

@@ -158,9 +158,11 @@ def nleep_posteriors(features, labels, per_class:int=5, variance:float=0.8, seed
     from sklearn.mixture import GaussianMixture
     f, codes, K = _prepare(features, labels)
     U, s = spectrum(f, centre=True)
+    G = min(per_class*K, len(f))  # a mixture has at most one component per item
+    if len(s) == 0: return torch.full((len(f), G), 1/G, dtype=f.dtype, device=f.device)  # constant features: no component is likelier
     d = int((torch.cumsum(s**2, 0)/(s**2).sum() < variance).sum()) + 1  # components that reach the variance share
     z = (U[:, :d]*s[:d]).cpu().numpy()  # the principal-component scores
-    gm = GaussianMixture(n_components=per_class*K, covariance_type='diag', reg_covar=1e-4, random_state=seed).fit(z)
+    gm = GaussianMixture(n_components=G, covariance_type='diag', reg_covar=1e-4, random_state=seed).fit(z)
     return torch.as_tensor(gm.predict_proba(z), device=f.device)
 
 def nleep(features, labels, per_class:int=5, variance:float=0.8, seed:int=0) -> float:
@@ -171,6 +173,7 @@ def nleep(features, labels, per_class:int=5, variance:float=0.8, seed:int=0) -> 
 def _silhouette(features, labels, dim:int=10, variant:str='standard', metric:str='cosine', seed:int=0) -> float:
     from neuralrank.rank import silhouette, pca  # neuralrank.rank imports this module: import at call time
     f = torch.as_tensor(features) if not isinstance(features, torch.Tensor) else features
+    if not torch.isfinite(f).all(): raise InputError("the features hold NaN or infinite values")
     return silhouette(pca(f.flatten(1), dim, seed=seed), labels, metric=metric, variant=variant)
 
 def _leep(outputs, labels, logits:bool=True) -> float:

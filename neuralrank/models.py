@@ -16,8 +16,8 @@ from .checks import check_layer
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'VGG16_WIDTHS', 'PaperCNN', 'n_params', 'Architecture', 'register_architecture',
            'architecture_options', 'get_architecture', 'LeNet5', 'AuthorsLeNet5', 'VGG16', 'GalaxyCNN', 'layer_names',
-           'last_hidden', 'resolve_layer', 'model_device', 'iter_layer_outputs', 'layer_outputs', 'module_summary',
-           'describe_layer']
+           'last_hidden', 'resolve_layer', 'model_device', 'iter_layer_outputs', 'layer_outputs', 'progress_bar',
+           'module_summary', 'describe_layer']
 
 # %% ../nbs/01_models.ipynb #60e1448b
 class PaperCNN(nn.Sequential):
@@ -272,6 +272,27 @@ def layer_outputs(model:nn.Module, # any model
             out[l].append(o.cpu() if to_cpu else o)
     res = {l: torch.cat(v) for l, v in out.items()}
     return res[layers[0]] if single else res
+
+# %% ../nbs/01_models.ipynb #a3dc2b9c
+class _Lines:
+    "A text stream for tqdm that turns each redraw into one line"
+    def __init__(self, stream): self.stream = stream
+    def write(self, s:str):
+        s = s.replace('\r', '').strip()
+        if s: self.stream.write(s + '\n')
+    def flush(self): self.stream.flush()
+
+def progress_bar(progress:bool=True, # False: no bar
+                 stream=None, # where the bar goes (default stderr)
+                 **kw, # tqdm's: total, desc, unit, leave, ...
+                ):
+    "A tqdm bar on a terminal or in a notebook, else one plain line per 30 s (logs, CI, batch jobs)"
+    import sys
+    from tqdm.auto import tqdm
+    notebook = stream is None and 'ipykernel' in sys.modules  # a Jupyter cell shows tqdm's widget
+    stream = stream or sys.stderr
+    if not progress or notebook or getattr(stream, 'isatty', lambda: False)(): return tqdm(disable=not progress, file=stream, **kw)
+    return tqdm(file=_Lines(stream), **({'mininterval': 30, 'ascii': True, 'ncols': 100} | kw))
 
 # %% ../nbs/01_models.ipynb #2fd45d14
 def module_summary(module:nn.Module, depth:int=1) -> str:

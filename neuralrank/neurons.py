@@ -4,6 +4,7 @@
 
 # %% ../nbs/11_neurons.ipynb #87ce174d
 from __future__ import annotations
+import math, time
 
 import numpy as np
 import pandas as pd
@@ -12,12 +13,13 @@ from torch import nn
 
 from .models import layer_outputs
 from .units import layer_module, unit_count
-from .shapley import shapley_values, leaves_through
+from .shapley import shapley_values, leaves_through, shapley_cost
 from .switches import importance_switch
 from .checks import InputError
 
 # %% auto #0
-__all__ = ['UNIT_RANKINGS', 'l1_scores', 'activation_scores', 'random_scores', 'unit_scores', 'check_methods', 'rank_units']
+__all__ = ['UNIT_RANKINGS', 'l1_scores', 'activation_scores', 'random_scores', 'shapley_estimate', 'unit_scores', 'check_methods',
+           'rank_units', 'ranking_cost']
 
 # %% ../nbs/11_neurons.ipynb #22a1b3db
 def _producer(model:nn.Module, layer) -> nn.Module:
@@ -43,9 +45,12 @@ def random_scores(model, layer, x, y=None, seed:int=0) -> np.ndarray:
     return np.random.default_rng(seed).random(unit_count(model, layer, x))
 
 # %% ../nbs/11_neurons.ipynb #a40ff483
+def shapley_estimate(model, layer, x, options:dict) -> str:
+    "The Shapley method a ranking uses: the one asked for, else exact up to `max_exact` (25) units and permutation above"
+    return options.get('estimate') or ('exact' if unit_count(model, layer, x) <= options.get('max_exact', 25) else 'permutation')
+
 def _shapley(model, layer, x, y, **kw):
-    n = unit_count(model, layer, x)
-    estimate = kw.pop('estimate', 'exact' if n <= kw.get('max_exact', 25) else 'permutation')
+    estimate = shapley_estimate(model, layer, x, kw); kw.pop('estimate', None)
     return np.asarray(shapley_values(model, layer, x, y, method=estimate, **kw))
 
 UNIT_RANKINGS = {
@@ -80,3 +85,31 @@ def rank_units(model, layer, x, y, methods=('shapley', 'switches', 'l1', 'activa
     methods = check_methods(methods)
     t = pd.DataFrame({m: unit_scores(model, layer, x, y, m, **(options or {}).get(m, {})) for m in methods}).rename_axis('unit')
     return t.join(t.rank(ascending=False, method='first').astype(int).add_suffix(' rank'))
+
+# %% ../nbs/11_neurons.ipynb #179e2d69
+def _switch_cost(model, layer, x, y, epochs:int=5, batch_size:int=256, **_) -> tuple[str, float]:
+    m, t0 = min(len(y), batch_size), time.time()
+    importance_switch(model, layer, x[:m], y[:m], epochs=1, batch_size=m)
+    return f"{epochs} epochs x {len(y):,} images", (time.time() - t0)*epochs*math.ceil(len(y)/m)
+
+def _shapley_cost(model, layer, x, y, **kw) -> tuple[str, float]:
+    est = shapley_estimate(model, layer, x, kw)
+    c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000))
+    work = {'exact': f"2^{c['units']} coalitions", 'truncated': f"{c['coalitions']:,} coalitions of up to {kw.get('k', 2)} units",
+            'permutation': f"up to {kw.get('permutations', 1000):,} orders x {c['units'] + 1} coalitions"}[est]
+    return f"{est}, {work} x {c['images']:,} images{'' if c['fast_path'] else ' (one forward pass each)'}", c['seconds']
+
+def _forward_cost(model, layer, x, y, **_) -> tuple[str, float]:
+    t0 = time.time(); layer_outputs(model, x[:256], layer)
+    return f"one forward pass over {len(x):,} images", (time.time() - t0)*math.ceil(len(x)/256)
+
+def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
+                 method:str='shapley', # a name in `UNIT_RANKINGS`
+                 **options, # the method's options, as for `unit_scores`
+                ) -> dict:
+    "The work a ranking method will do on (x, y) and a rough time for it here, measured on a pilot"
+    if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
+    if method == 'l1': _producer(model, layer)  # a layer l1 cannot rank is refused here, before the others' work
+    cost = {'shapley': _shapley_cost, 'switches': _switch_cost}.get(method, _forward_cost if method == 'activation' else None)
+    work, seconds = cost(model, layer, x, y, **options) if cost else ('no pass over the data', 0.)
+    return {'method': method, 'work': work, 'seconds': seconds}

@@ -125,7 +125,8 @@ def pca(x:torch.Tensor, # data (n, F), any device
     n, f = x.shape
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1: raise InputError(f"PCA dimension must be a positive integer, got {dim!r}")
     if dim > min(n, f):
-        raise ValueError(f"PCA to D={dim} dimensions is impossible here: D can be at most min(n_samples={n}, n_features={f}) = {min(n, f)}")
+        raise InputError(f"PCA to D={dim} dimensions is impossible here: D can be at most min(n_samples={n}, n_features={f}) = {min(n, f)}; "
+                         f"give a D (dim, --dim) of at most {min(n, f)}")
     xc = x - x.mean(0, keepdim=True)
     if method == 'auto': method = 'randomized' if min(n, f) > 500 and dim < min(n, f)/4 else 'exact'
     if method == 'randomized':

@@ -11,16 +11,15 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .models import model_device
+from .models import model_device, progress_bar
 from .units import layer_module, unit_count, coalition_values, UnitScores
 from .checks import InputError, check_count, check_positive, check_inputs
 
 # %% auto #0
 __all__ = ['shapley_from_values', 'Cut', 'leaves_through', 'cut_at', 'unit_contributions', 'pool_plan', 'window_major',
            'fast_coalition_values', 'block_shape', 'all_coalition_counts', 'ShapleyResult', 'check_exact_memory',
-           'shapley_values']
+           'shapley_values', 'shapley_cost']
 
 # %% ../nbs/09_shapley.ipynb #42d10c85
 def _size_weights(N:int) -> np.ndarray:
@@ -180,7 +179,7 @@ def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1
     dev = next(cut.linear.parameters()).device
     counts = torch.zeros(2**N, dtype=torch.long, device=dev)
     k, m = block_shape(N, unit_contributions(cut, x[:1].to(dev), N)[0].numel(), len(y), batch_size, budget)
-    bar = tqdm(total=2**N*len(y), desc=f'exact Shapley, 2^{N} coalitions', unit='eval', unit_scale=True, disable=not progress, leave=False)
+    bar = progress_bar(progress, total=2**N*len(y), desc=f'exact Shapley, 2^{N} coalitions', unit='eval', unit_scale=True, leave=False)
     for xb, yb in zip(x.split(m), y.split(m)):
         C, bias, tail, pooled = _contributions(cut, xb.to(dev), N); yb = yb.to(dev)
         zlow = (_low_block(k, dev) @ C[:k].reshape(k, -1)).reshape(2**k, *C.shape[1:]) + bias
@@ -241,7 +240,7 @@ def _truncated(model, layer, x, y, N, k, batch_size, cut, empty):
 def _permutation(model, layer, x, y, N, budget, tol, batch, batch_size, cut, empty, seed, progress):
     g = torch.Generator().manual_seed(seed)
     s1, s2, m = np.zeros(N), np.zeros(N), 0
-    bar = tqdm(total=budget, desc='permutations', disable=not progress, leave=False)
+    bar = progress_bar(progress, total=budget, desc='permutations', leave=False)
     while m < budget:
         P = min(batch, budget - m)
         perms = torch.stack([torch.randperm(N, generator=g) for _ in range(P)]).numpy()
@@ -301,3 +300,37 @@ def shapley_values(model:nn.Module, # a trained classifier
             info = {'permutations': m, 'tol': tol}
     finally: model.train(was)
     return ShapleyResult(phi, se, method, name, int(ev), time.time() - t0, info | {'fast_path': cut is not None, 'n': len(y)})
+
+# %% ../nbs/09_shapley.ipynb #d271624d
+def _pilot_seconds(model, layer, x, y, N:int, method:str, cut, batch_size:int, B:int, m:int) -> float:
+    "Seconds to evaluate B coalitions (all 2^N for the exact fast path) on m images"
+    t0 = time.time()
+    if method == 'exact' and cut is not None: all_coalition_counts(cut, x[:m], y[:m], N, batch_size)
+    else: _values_of(model, layer, x[:m], y[:m], np.random.default_rng(0).random((B, N)) < 0.5, batch_size, cut)
+    return time.time() - t0
+
+def shapley_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
+                 method:str='exact', # as for `shapley_values`
+                 k:int=2, # truncated: the largest coalition size
+                 permutations:int=1000, # permutation: the budget (an upper bound when a tol stops it early)
+                 batch_size:int=2048,
+                 pilot:float=0.2, # seconds the pilot should at least take
+                ) -> dict:
+    "The work of a Shapley computation (coalitions x images) and a rough time for it here, from a timed pilot"
+    N, cut, n = unit_count(model, layer, x), cut_at(model, layer), len(y)
+    total = {'exact': 2**N, 'truncated': sum(math.comb(N, s) for s in range(k + 1)), 'permutation': permutations*(N + 1)}[method]
+    B, m, was, whole = min(total, 2), 1, model.training, method == 'exact' and cut is not None
+    model.eval()
+    try:
+        _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, 1, 1)  # warm-up
+        while (t := _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, B, m)) < pilot and (m < n or B < total):
+            m, B = (min(n, 4*m), B) if m < min(n, 1024) or B == total else (m, min(total, 4*B))
+        if whole or B == total: seconds = t*n/m  # the pilot ran every coalition
+        else:  # t = a + b B: a once per chunk of images (the layers before the cut), b per coalition
+            B2 = B
+            while B2 < total and (t2 := _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, (B2 := min(total, 4*B2)), m)) < 3*t: pass
+            b = max(t2 - t, 0)/(B2 - B)  # from a pilot three times as long: the per-coalition part dominates it
+            seconds = (max(t - b*B, 0) + b*total)*n/m
+    finally: model.train(was)
+    return {'method': method, 'units': N, 'coalitions': total, 'images': n, 'evaluations': total*n,
+            'seconds': seconds, 'fast_path': cut is not None}

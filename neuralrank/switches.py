@@ -11,9 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .models import model_device
+from .models import model_device, progress_bar
 from .units import layer_module, unit_count, UnitScores
 from .checks import check_count, check_positive, check_inputs
 
@@ -76,7 +75,7 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
     g, losses = torch.Generator().manual_seed(seed), []
     try:
         model.eval()
-        for _ in tqdm(range(check_count(epochs, 'epochs')), desc=f'switch {name}', disable=not progress, leave=False):
+        for _ in progress_bar(progress, iterable=range(check_count(epochs, 'epochs')), desc=f'switch {name}', leave=False):
             total = 0.
             for idx in torch.randperm(len(y), generator=g).split(batch_size):
                 out = model(x[idx].to(dev))

@@ -35,7 +35,13 @@ def resolve_device(device:str|torch.device|None='auto') -> torch.device:
         return torch.device('cpu')
     try: dev = torch.device(device)
     except (RuntimeError, TypeError): raise InputError(f"unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps") from None
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise RuntimeError("device 'cuda' was asked for but no GPU is visible")
+    if dev.type not in ('cpu', 'cuda', 'mps'):
+        raise InputError(f"device {device!r} cannot run the models here{' (it holds no data)' * (dev.type == 'meta')}: use auto, cpu, cuda, cuda:N or mps")
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise InputError(f"device {device!r} was asked for but no GPU is visible: use cpu or auto")
+    if dev.type == 'cuda' and (dev.index or 0) >= torch.cuda.device_count():
+        raise InputError(f"device {device!r} was asked for but there {'is' if torch.cuda.device_count() == 1 else 'are'} {torch.cuda.device_count()} GPU(s): use cuda:0 .. cuda:{torch.cuda.device_count() - 1}")
+    if dev.type == 'mps' and not (getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()):
+        raise InputError(f"device {device!r} was asked for but MPS is not available here: use cpu or auto")
     return dev
 
 # %% ../nbs/02_zoo.ipynb #e896070c

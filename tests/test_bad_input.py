@@ -233,3 +233,44 @@ def test_two_processes_train_a_model_once(tmp_path):
     outs = [p.communicate(timeout=600) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     assert sorted(o[0].strip() for o in outs) == ['False', 'True'], outs
+
+
+# --- seeds, devices, full disks, narrow layers -------------------------------------------------------------------------
+
+@pytest.mark.parametrize('cmd', ['rank', 'neurons', 'sample', 'reproduce'])
+def test_negative_seed_names_the_option(small_zoo, tmp_path, cmd):
+    args = {'rank': ['--zoo', small_zoo[0], '--target', 'mnist:0-4'],
+            'neurons': ['--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L1', '--target', 'mnist:0-4', '--method', 'l1'],
+            'sample': ['--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L5', '--target', 'mnist:0-4'],
+            'reproduce': ['--profile', 'smoke', '--only', 'neuralrank_table2', '--out', tmp_path/'out', '--zoo', tmp_path/'zoo']}[cmd]
+    one_line_error(cli_inprocess(cmd, *args, '--seed', -1), '--seed must be a whole number of at least 0, got -1')
+    assert not (tmp_path/'out').exists()
+
+
+@pytest.mark.parametrize('device, words', [('meta', "device 'meta' cannot run the models here (it holds no data)"),
+                                           ('xla', "device 'xla' cannot run"), ('cuda:7', "device 'cuda:7' was asked for")])
+def test_devices_that_cannot_run_models(small_zoo, device, words):
+    one_line_error(cli_inprocess('neurons', '--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L1', '--target', 'mnist:0-4',
+                                 '--method', 'l1', '--device', device), words)
+    one_line_error(cli_inprocess('rank', '--zoo', small_zoo[0], '--target', 'mnist:0-4', '--device', device), words)
+
+
+def test_full_disk_on_out_is_one_line(small_zoo, tmp_path, monkeypatch):
+    "--out on a disk that fills up: a line naming the file and the cause, not a traceback"
+    import errno, neuralrank.cli
+    def full(path, write): raise OSError(errno.ENOSPC, 'No space left on device', str(path))
+    monkeypatch.setattr(neuralrank.cli, 'atomic_write', full)
+    one_line_error(cli_inprocess('sample', '--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L5', '--target', 'mnist:0-4',
+                                 '--limit', 300, '--out', tmp_path/'idx.csv'), f"cannot write {tmp_path/'idx.csv'}: No space left on device")
+
+
+def test_model_with_fewer_features_than_d_is_skipped_and_named(small_zoo, tmp_path):
+    "A zoo model whose layer has fewer features than --dim is skipped with its reason; if all are, the error says so"
+    from neuralrank.zoo import ModelZoo, ModelSpec
+    shutil.copytree(small_zoo[0], tmp_path/'zoo')
+    ModelZoo(tmp_path/'zoo', device='cpu', eval_limit=100, progress=False).ensure([ModelSpec('mnist', '0-4', width=8, train_size=300, epochs=1)])
+    r = cli_inprocess('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--json')
+    assert r.returncode == 0, r.stderr
+    assert any('(8 features < --dim 10)' in s for s in json.loads(r.stdout)['skipped']), r.stdout[:500]
+    one_line_error(cli_inprocess('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--dim', 2000),
+                   'has 2000 features at layer', 'give a smaller --dim')

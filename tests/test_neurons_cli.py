@@ -65,3 +65,32 @@ def test_bad_model_arguments(small_zoo, tmp_path):
     one_line_error(cli('neurons', '--model', tmp_path/'dict.pt', '--layer', '1', '--target', 'mnist'), 'holds a dict, not a model')
     one_line_error(cli('neurons', '--model', tmp_path/'weights.pt', '--layer', '1', '--target', 'mnist'), 'cannot load model file')
     one_line_error(cli('neurons', '--model', 'nosuchmodel', '--zoo', small_zoo[0], '--layer', '1', '--target', 'mnist'), "no model 'nosuchmodel'")
+
+
+def test_cost_is_said_and_a_run_past_the_budget_refused_before_any_work(saved_model):
+    "A permutation run too long for --budget is a one-line refusal (with the budget that would run it) within seconds"
+    import time
+    t0 = time.time()
+    r = cli_inprocess('neurons', '--model', saved_model, '--layer', 'act', '--target', 'mnist', '--limit', 1000,
+                      '--estimate', 'permutation', '--permutations', 100000, '--budget', 1)
+    one_line_error(r, 'more than --budget 1 s', 'give --budget', 'up to 100,000 orders x 9 coalitions x 1,000 images')
+    assert time.time() - t0 < 60
+    assert '# shapley on act: permutation, up to 100,000 orders' in r.stderr
+
+
+def test_progress_lines_when_not_on_a_terminal(saved_model):
+    "Off a terminal (a log, CI) the cost line and the progress come as plain lines, no carriage returns"
+    r = cli('neurons', '--model', saved_model, '--layer', 'act', '--target', 'mnist', '--limit', 200, '--method', 'shapley,switches')
+    assert r.returncode == 0, r.stderr
+    assert '\r' not in r.stderr and '# shapley on act: exact, 2^8 coalitions x 200 images: about' in r.stderr, r.stderr
+    assert 'exact Shapley, 2^8 coalitions:' in r.stderr and 'switch act:' in r.stderr, r.stderr
+
+
+def test_rgb_model_reads_a_grey_target_with_a_warning(tmp_path):
+    "A model whose first convolution reads 3 channels gets a grey target's images in all three, and is told so"
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4*26*26, 10))
+    torch.save(net, tmp_path/'rgb.pt')
+    r = cli_inprocess('neurons', '--model', tmp_path/'rgb.pt', '--layer', '1', '--target', 'mnist', '--limit', 50, '--method', 'l1,activation')
+    assert r.returncode == 0, r.stderr
+    assert 'warning: the model reads RGB images and mnist\'s are grey: each grey value is given in all three channels' in r.stderr

@@ -53,7 +53,7 @@ def test_rank_layer_index_skips_models_without_it(small_zoo):
     "--layer 5 ranks the full CNNs and names the lite one it skipped; a layer no model has is the error"
     r = cli_inprocess('rank', '--zoo', small_zoo[0], '--target', 'fashion:0-4', '--limit', 300, '--layer', 5, '--json')
     meta = json.loads(r.stdout)
-    assert r.returncode == 0 and meta['skipped'] == ['F0-4^l'] and {x['model'] for x in meta['ranking']} == {'F0-4', 'M0-4'}
+    assert r.returncode == 0 and meta['skipped'] == ['F0-4^l (no layer 5)'] and {x['model'] for x in meta['ranking']} == {'F0-4', 'M0-4'}
     assert {x['layer'] for x in meta['ranking']} == {'L5'}
 
 
