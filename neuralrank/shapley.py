@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_shapley.ipynb #fefca37f
 from __future__ import annotations
-import functools, itertools, math, os, time
+import copy, functools, itertools, math, os, time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,8 +18,8 @@ from .checks import InputError, check_count, check_positive, check_inputs
 
 # %% auto #0
 __all__ = ['shapley_from_values', 'Cut', 'leaves_through', 'cut_at', 'unit_contributions', 'pool_plan', 'window_major',
-           'fast_coalition_values', 'block_shape', 'all_coalition_counts', 'ShapleyResult', 'check_exact_memory',
-           'shapley_values', 'shapley_cost']
+           'as_linear', 'fold_cut', 'fast_coalition_values', 'output_shapley', 'block_shape', 'all_coalition_counts',
+           'ShapleyResult', 'check_exact_memory', 'check_exact', 'shapley_values', 'shapley_cost']
 
 # %% ../nbs/09_shapley.ipynb #42d10c85
 def _size_weights(N:int) -> np.ndarray:
@@ -59,6 +59,7 @@ def _leaves(m:nn.Module) -> list[nn.Module]|None:
 class Cut:
     "A model cut after a layer: head (to the layer), zero-preserving skip, the next linear layer, tail"
     head:list; skip:list; linear:nn.Module; tail:list
+    output:bool=False # the layer is the network's output (`linear` is the identity)
 
 def leaves_through(model:nn.Module, layer:int|str) -> tuple[list, int]|None:
     "The chain's modules and the position just after `layer`'s last one (None if the model is not a chain)"
@@ -121,14 +122,63 @@ def window_major(t:torch.Tensor, k:int) -> torch.Tensor:
     n = len(lead)
     return t.permute(*range(n), n + 2, n + 4, n, n + 1, n + 3).reshape(*lead, k*k, c*(h//k)*(w//k))
 
+# %% ../nbs/09_shapley.ipynb #f17096c3
+_AFFINE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d, nn.Flatten, nn.Identity, nn.Dropout, nn.Dropout1d,
+           nn.Dropout2d, nn.AvgPool2d)  # affine in eval mode
+
+@torch.no_grad()
+def as_linear(mods:list, # modules that are affine in eval mode, run in order
+              shape:tuple, # the shape of one input, e.g. (20, 4, 4)
+             ) -> nn.Linear:
+    "One dense layer on flattened inputs equal to the chain `mods` (in eval mode), on the chain's device"
+    dev, D = model_device(nn.Sequential(*mods)), math.prod(shape)
+    chain = nn.Sequential(*[copy.deepcopy(m) for m in mods]).double().eval()
+    out = chain(torch.cat([torch.zeros(1, D), torch.eye(D)]).double().to(dev).reshape(-1, *shape)).flatten(1)
+    lin = nn.Linear(D, out.shape[1]).to(dev)
+    lin.weight.copy_((out[1:] - out[:1]).T); lin.bias.copy_(out[0])
+    return lin.eval()
+
+# %% ../nbs/09_shapley.ipynb #6d934da2
+def _foldable(mods:list, D:int, limit:int=1 << 24) -> bool:
+    "Whether a chain is affine and folding it into a dense layer of D inputs saves work (more than one module with weights, or a batch norm) and fits"
+    return (len(mods) > 0 and all(isinstance(m, _AFFINE) for m in mods)
+            and sum(isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d)) for m in mods) > 1 and D*D <= limit)
+
+def _output_cut(model, layer, x1) -> Cut|None:
+    "The cut of a layer that is the network's output: the identity as its linear layer"
+    found = leaves_through(model, layer)
+    if found is None or found[1] != len(found[0]): return None
+    out = _run(found[0], x1)
+    if out.ndim != 2: return None
+    eye = nn.Linear(out.shape[1], out.shape[1]).to(out.device)
+    with torch.no_grad(): eye.weight.copy_(torch.eye(out.shape[1])); eye.bias.zero_()
+    return Cut(found[0], [], eye.eval(), [], output=True)
+
+@torch.no_grad()
+def fold_cut(model:nn.Module, layer:int|str, x:torch.Tensor) -> Cut|None:
+    "`cut_at` with affine stretches folded into dense layers (see above), or the output cut; x: any input (its first row is run)"
+    x1 = x[:1].to(model_device(model))
+    cut = cut_at(model, layer)
+    if cut is None: return _output_cut(model, layer, x1)
+    g = _run(cut.skip, _run(cut.head, x1))
+    if cut.tail and all(isinstance(m, _AFFINE) for m in cut.tail):  # the linear layer and the tail: one map to the output
+        return Cut(cut.head, cut.skip, as_linear([cut.linear, *cut.tail], tuple(g.shape[1:])), [])
+    r = len(cut.tail)
+    while r > 0 and isinstance(cut.tail[r - 1], _AFFINE): r -= 1
+    h = _run(cut.tail[:r], cut.linear(g))
+    if not _foldable(cut.tail[r:], h[0].numel()): return cut
+    return Cut(cut.head, cut.skip, cut.linear, [*cut.tail[:r], nn.Flatten(), as_linear(cut.tail[r:], tuple(h.shape[1:]))])
+
 # %% ../nbs/09_shapley.ipynb #fc9f4afd
 def _chunks(n:int, per_row:int, budget:int) -> int: return max(1, min(n, budget // max(per_row, 1)))
 
 @torch.no_grad()
 def _correct(tail:list, z:torch.Tensor, y:torch.Tensor, pooled:tuple|None=None) -> torch.Tensor:
     "Correct counts per coalition: z (B, m, *out) pre-activations (window-major when `pooled` is the pooled shape) -> tail"
-    if pooled == 'logits':  # z is (K, m, B), classes first and coalitions last: y's logit against the largest one
-        return (z.gather(0, y[None, :, None].expand(1, -1, z.shape[2]))[0] >= z.amax(0)).sum(0)
+    if pooled == 'logits':  # z is (K, m, B), classes first and coalitions last
+        cls, yy = torch.arange(z.shape[0], device=z.device)[:, None, None], y[None, :, None]
+        zy = z.gather(0, yy.expand(1, -1, z.shape[2]))[0]
+        return ((zy > z.masked_fill(cls >= yy, -math.inf).amax(0)) & (zy >= z.masked_fill(cls <= yy, -math.inf).amax(0))).sum(0)
     B, m = z.shape[:2]
     if pooled is not None: z = functools.reduce(torch.maximum, z.unbind(2)).reshape(B, m, *pooled)
     logits = _run(tail, z.reshape(B*m, *z.shape[2:]))
@@ -149,7 +199,7 @@ def _contributions(cut:Cut, x, N:int):
 @torch.no_grad()
 def fast_coalition_values(model:nn.Module, layer, x, y, coalitions, batch_size:int=2048, budget:int=1 << 20, cut:Cut|None=None) -> np.ndarray:
     "v(S) for each row of `coalitions` (B, N) through the cut model: the same numbers as `coalition_values`"
-    cut = cut or cut_at(model, layer)
+    cut = cut or fold_cut(model, layer, x)
     dev = model_device(model)
     M = torch.as_tensor(np.asarray(coalitions), dtype=torch.float32, device=dev)
     B, N = M.shape
@@ -162,11 +212,48 @@ def fast_coalition_values(model:nn.Module, layer, x, y, coalitions, batch_size:i
             counts[s:s+step] += _correct(tail, z.permute(1, 2, 0) if pooled == 'logits' else z, yb, pooled)
     return counts.cpu().numpy() / len(y)
 
+# %% ../nbs/09_shapley.ipynb #ca453d80
+def _game_values(R:torch.Tensor, A:torch.Tensor, valid:torch.Tensor) -> torch.Tensor:
+    "Shapley values (n, N) of the games [R within S][S meets no unit of A], one per row (0 where not `valid`)"
+    r, a = R.sum(1, dtype=torch.float64), A.sum(1, dtype=torch.float64)
+    B = torch.exp(torch.lgamma(r + 1) + torch.lgamma(a + 1) - torch.lgamma(r + a + 1)) * valid
+    return R*(B/r.clamp(min=1))[:, None] - A*(B/a.clamp(min=1))[:, None]
+
+def output_shapley(z:torch.Tensor, # (n, N) the output layer's values (logits) per image
+                   y:torch.Tensor, # (n,) labels
+                   empty:float|None=0., # v(empty): the paper's 0, or None for the measured value
+                  ) -> tuple[np.ndarray, float, float]:
+    "Exact Shapley values of the output units for the arg-max accuracy, in closed form; and v(full), v(empty) measured"
+    z, y = z.double(), y.to(z.device)
+    n, N = z.shape
+    idx = torch.arange(N, device=z.device)
+    below, above, zy = idx < y[:, None], idx > y[:, None], z.gather(1, y[:, None])
+    one = idx == y[:, None]
+    A1 = (below & (z >= zy)) | (above & (z > zy))  # kept, they beat y
+    R1 = one | (below & (zy == 0)) | (~one & (zy < 0))  # y, and the units whose zero would beat y if removed
+    R2, A2 = below, one | (above & (z > 0))
+    valid1, valid2 = ~(R1 & A1).any(1), ~(below & (z >= 0)).any(1)
+    phi = (_game_values(R1, A1, valid1) + _game_values(R2, A2, valid2)).mean(0)
+    v_full, v_empty = float((z.argmax(1) == y).double().mean()), float((valid2 & (y == 0)).double().mean())
+    if empty is not None: phi = phi + (v_empty - empty)/N  # v(empty) := empty is the game [S empty] (value -1/N each) times the change
+    return phi.cpu().numpy(), v_full, v_empty
+
 # %% ../nbs/09_shapley.ipynb #9bee1e36
 def _low_block(k:int, dev) -> torch.Tensor:
     "The (2^k, k) 0/1 matrix of all subsets of k units, row r = bitmask r"
     r = torch.arange(2**k, device=dev)
     return ((r[:, None] >> torch.arange(k, device=dev)) & 1).float()
+
+def _split_by_label(zlow:torch.Tensor, y:torch.Tensor) -> tuple:
+    "A block of logits (K, m, B) as the logits of the classes below each label, above it, and the label's own: what the arg-max test reads"
+    cls, yy = torch.arange(zlow.shape[0], device=zlow.device)[:, None, None], y[None, :, None]
+    return zlow.masked_fill(cls >= yy, -math.inf), zlow.masked_fill(cls <= yy, -math.inf), zlow.gather(0, yy.expand(1, -1, zlow.shape[2]))[0]
+
+def _first_max_hits(below, above, own, high, y, buf) -> torch.Tensor:
+    "Per coalition, the images whose label's logit (block + `high`) is the first arg-max: above every lower class's, at least every higher one's"
+    zy = own + high[:, :, 0].gather(0, y[None])[0][:, None]
+    ok = zy > torch.add(below, high, out=buf).amax(0)  # amax is ~70x faster than argmax over the class axis
+    return (ok & (zy >= torch.add(above, high, out=buf).amax(0))).sum(0)
 
 def block_shape(N:int, F:int, n:int, batch_size:int=2048, budget:int=1 << 20) -> tuple[int, int]:
     "(k, m): low units per block and inputs per chunk, so a block of 2^k coalitions x m inputs x F features fits `budget`"
@@ -183,14 +270,15 @@ def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1
     for xb, yb in zip(x.split(m), y.split(m)):
         C, bias, tail, pooled = _contributions(cut, xb.to(dev), N); yb = yb.to(dev)
         zlow = (_low_block(k, dev) @ C[:k].reshape(k, -1)).reshape(2**k, *C.shape[1:]) + bias
-        if pooled == 'logits': zlow = zlow.permute(1, 2, 0).contiguous()  # (K, m, 2^k): coalitions innermost
+        if pooled == 'logits': low = _split_by_label(zlow.permute(1, 2, 0).contiguous(), yb); zlow = low[0]  # (K, m, 2^k): coalitions innermost
         Ch, z, G = C[k:].reshape(N - k, C[0].numel()), torch.empty_like(zlow), max(1, budget // C[0].numel())
         for g0 in range(0, 2**(N - k), G):  # the high subsets' sums, G at a time
             g = torch.arange(g0, min(g0 + G, 2**(N - k)), device=dev)
             highs = (((g[:, None] >> torch.arange(N - k, device=dev)) & 1).float() @ Ch).reshape(-1, *C.shape[1:])
             if pooled == 'logits': highs = highs[..., None]
             for i, high in enumerate(highs):
-                counts[(g0 + i) << k:(g0 + i + 1) << k] += _correct(tail, torch.add(zlow, high, out=z), yb, pooled)
+                hits = _first_max_hits(*low, high, yb, z) if pooled == 'logits' else _correct(tail, torch.add(zlow, high, out=z), yb, pooled)
+                counts[(g0 + i) << k:(g0 + i + 1) << k] += hits
         bar.update(2**N*len(yb))
     bar.close()
     return counts
@@ -266,6 +354,11 @@ def check_exact_memory(N:int, name:str='the layer'):
     if need > have/2: raise InputError(f"exact Shapley values of {name}'s {N} units hold 2^{N} coalition values ({need/2**30:,.0f} GiB), "
                                        f"more than half of this machine's {have/2**30:,.0f} GiB: use method='permutation' or 'truncated'")
 
+def check_exact(N:int, name:str, max_exact:int=25):
+    "Refuse exact values for more than `max_exact` units, or more than memory holds"
+    if N > max_exact: raise InputError(f"layer {name} has {N} units: exact Shapley values need 2^{N} coalitions (at most 2^{max_exact} here); use method='permutation' or 'truncated'")
+    check_exact_memory(N, name)
+
 def shapley_values(model:nn.Module, # a trained classifier
                    layer:int|str, # the layer whose units are the players (module name or index)
                    x:torch.Tensor, y:torch.Tensor, # the validation split that defines v(S)
@@ -285,11 +378,14 @@ def shapley_values(model:nn.Module, # a trained classifier
     check_inputs(x, y, 'the validation split')
     name, _ = layer_module(model, layer)
     was = model.training; model.eval()
-    N, cut, t0 = unit_count(model, layer, x), cut_at(model, layer), time.time()
+    N, cut, t0 = unit_count(model, layer, x), fold_cut(model, layer, x), time.time()
     try:
-        if method == 'exact':
-            if N > max_exact: raise InputError(f"layer {name} has {N} units: exact Shapley values need 2^{N} coalitions (at most 2^{max_exact} here); use method='permutation' or 'truncated'")
-            check_exact_memory(N, name)
+        if method == 'exact' and cut is not None and cut.output:  # the logits themselves: closed form, any N
+            z = torch.cat([_run(cut.head, xb.to(model_device(model))) for xb in x.split(batch_size)])
+            phi, v_full, v_empty = output_shapley(z, y, empty)
+            se, ev, info = np.zeros(N), 2**N, {'v_full': v_full, 'v_empty_measured': v_empty, 'closed_form': True}
+        elif method == 'exact':
+            check_exact(N, name, max_exact)
             v = _exact(model, layer, x, y, N, batch_size, cut, progress)
             phi, se, ev, info = shapley_from_values(v, empty), np.zeros(N), 2**N, {'v_full': v[-1], 'v_empty_measured': v[0]}
         elif method == 'truncated':
@@ -305,7 +401,8 @@ def shapley_values(model:nn.Module, # a trained classifier
 def _pilot_seconds(model, layer, x, y, N:int, method:str, cut, batch_size:int, B:int, m:int) -> float:
     "Seconds to evaluate B coalitions (all 2^N for the exact fast path) on m images"
     t0 = time.time()
-    if method == 'exact' and cut is not None: all_coalition_counts(cut, x[:m], y[:m], N, batch_size)
+    if method == 'closed': _run(cut.head, x[:m].to(model_device(model)))
+    elif method == 'exact' and cut is not None: all_coalition_counts(cut, x[:m], y[:m], N, batch_size)
     else: _values_of(model, layer, x[:m], y[:m], np.random.default_rng(0).random((B, N)) < 0.5, batch_size, cut)
     return time.time() - t0
 
@@ -315,11 +412,14 @@ def shapley_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                  permutations:int=1000, # permutation: the budget (an upper bound when a tol stops it early)
                  batch_size:int=2048,
                  pilot:float=0.2, # seconds the pilot should at least take
+                 max_exact:int=25, # exact: the most units
                 ) -> dict:
     "The work of a Shapley computation (coalitions x images) and a rough time for it here, from a timed pilot"
-    N, cut, n = unit_count(model, layer, x), cut_at(model, layer), len(y)
-    total = {'exact': 2**N, 'truncated': sum(math.comb(N, s) for s in range(k + 1)), 'permutation': permutations*(N + 1)}[method]
-    B, m, was, whole = min(total, 2), 1, model.training, method == 'exact' and cut is not None
+    N, cut, n = unit_count(model, layer, x), fold_cut(model, layer, x), len(y)
+    if method == 'exact' and cut is not None and cut.output: method = 'closed'  # one forward pass
+    elif method == 'exact': check_exact(N, layer_module(model, layer)[0], max_exact)
+    total = {'closed': 1, 'exact': 2**N, 'truncated': sum(math.comb(N, s) for s in range(k + 1)), 'permutation': permutations*(N + 1)}[method]
+    B, m, was, whole = min(total, 2), 1, model.training, method in ('exact', 'closed') and cut is not None
     model.eval()
     try:
         _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, 1, 1)  # warm-up
@@ -332,5 +432,5 @@ def shapley_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
             b = max(t2 - t, 0)/(B2 - B)  # from a pilot three times as long: the per-coalition part dominates it
             seconds = (max(t - b*B, 0) + b*total)*n/m
     finally: model.train(was)
-    return {'method': method, 'units': N, 'coalitions': total, 'images': n, 'evaluations': total*n,
-            'seconds': seconds, 'fast_path': cut is not None}
+    return {'method': 'exact' if method == 'closed' else method, 'units': N, 'coalitions': 2**N if method == 'closed' else total, 'images': n,
+            'evaluations': (2**N if method == 'closed' else total)*n, 'seconds': seconds, 'fast_path': cut is not None, 'closed_form': method == 'closed'}
