@@ -19,7 +19,7 @@ from .checks import InputError, MissingInputError, check_classes, check_count, c
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'DATASETS', 'user_cache_dir', 'data_root', 'DataNotFoundError', 'classes_str', 'select_classes',
            'image_folder_files', 'load_image_folder', 'to_float_images', 'Dataset', 'dataset_name', 'dataset_aliases',
-           'class_names', 'subset', 'load_split']
+           'class_names', 'subset', 'rest_of', 'load_split']
 
 # %% ../nbs/00_data.ipynb #f9de4e13
 def user_cache_dir() -> Path:
@@ -229,6 +229,14 @@ def subset(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[torc
     idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:n].sort().values
     return x[idx], y[idx]
 
+def rest_of(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[torch.Tensor, torch.Tensor]:
+    "The items `subset(x, y, n, seed)` leaves out, in their order: a validation split disjoint from a model's training subset"
+    n = check_count(n, 'train_size', allow_none=True)
+    if n is None or n >= len(y): raise InputError(f"no items are left outside a training subset of {'all' if n is None else n} of {len(y)}: "
+                                                  "train on fewer (train_size) to keep a validation split")
+    idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[n:].sort().values
+    return x[idx], y[idx]
+
 @lru_cache(maxsize=8)
 def _raw_split(name, root, train, download):
     "uint8 images and labels of a named dataset's split, kept in memory for the process (they are small)"
@@ -243,6 +251,7 @@ def load_split(name:str|Path, # dataset name (see `DATASETS`) or the path of an 
                limit:int|None=None, # keep a seeded random subset of this many items
                seed:int=0, # seed of that subset
                download:bool=True, # let torchvision download missing files into the root
+               outside:int|None=None, # keep only the items outside the seeded subset of this many (a model's training subset, same seed)
               ) -> tuple[torch.Tensor, torch.Tensor]:
     "Images `x` (float32 `(N, C, H, W)` in [0, 1]) and labels `y` (int64) of one split"
     classes = check_classes(classes)
@@ -258,5 +267,6 @@ def load_split(name:str|Path, # dataset name (see `DATASETS`) or the path of an 
         x, y = _raw_split(name, data_root(root), train, download)
         grey, size = (d.grey if grey is None else grey), (size or d.size)
     x, y = select_classes(x, y, classes)
+    if outside is not None: x, y = rest_of(x, y, outside, seed)
     x, y = subset(x, y, limit, seed)
     return to_float_images(x, grey=grey, size=size), y

@@ -94,7 +94,7 @@ def _switch_cost(model, layer, x, y, epochs:int=5, batch_size:int=256, **_) -> t
 
 def _shapley_cost(model, layer, x, y, **kw) -> tuple[str, float]:
     est = shapley_estimate(model, layer, x, kw)
-    c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000))
+    c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000), max_exact=kw.get('max_exact', 25))
     work = {'exact': f"2^{c['units']} coalitions", 'truncated': f"{c['coalitions']:,} coalitions of up to {kw.get('k', 2)} units",
             'permutation': f"up to {kw.get('permutations', 1000):,} orders x {c['units'] + 1} coalitions"}[est]
     return f"{est}, {work} x {c['images']:,} images{'' if c['fast_path'] else ' (one forward pass each)'}", c['seconds']

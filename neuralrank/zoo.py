@@ -507,6 +507,7 @@ def table(self:ModelZoo, check:bool=True # hash every checkpoint to say whether 
     import pandas as pd
     rows = [{'label': m['label'], 'key': m['key'], 'dataset': m['spec']['dataset'], 'classes': classes_str(check_classes(m['spec']['classes'])),
              'arch': m['spec']['arch'], 'width': m['spec']['width'], 'train_n': m['train_n'], 'epochs': m['spec']['epochs'],
+             'best_epoch': m.get('best_epoch'), # early stopping's kept epoch (None without it)
              'test_accuracy': m['test_accuracy'], 'images_per_second': m['images_per_second']} | ({'checkpoint': self.checkpoint_state(m)} if check else {})
             for m in self.entries()]
     return pd.DataFrame(rows)
