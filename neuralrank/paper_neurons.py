@@ -66,10 +66,10 @@ PROFILES = {
                             vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1, curve_points=9, authors_epochs=15),
     'full': NeuronsProfile(name='full', description='full training sets, a few epochs: an evening on a CPU', eval_n=None, replicates=5, train_size=55000,
                            epochs=3, val_n=2000, exact_n=300, permutations=500, switch_n=20000, switch_epochs=3, retrain_epochs=5, patience=2,
-                           vgg_div=8, vgg_train_size=None, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1, curve_points=9, authors_epochs=20),
+                           vgg_div=8, vgg_train_size=45000, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1, curve_points=9, authors_epochs=20),
     'paper': NeuronsProfile(name='paper', description='full data: a GPU', eval_n=None, train_size=55000, epochs=10, val_n=None,
                             exact_n=None, permutations=2000, switch_n=None, switch_epochs=30, retrain_epochs=60, patience=5,
-                            vgg_div=1, vgg_train_size=None, vgg_epochs=60, vgg_val_n=None, vgg_switch_epochs=10, curve_points=None, authors_epochs=60),
+                            vgg_div=1, vgg_train_size=45000, vgg_epochs=60, vgg_val_n=None, vgg_switch_epochs=10, curve_points=None, authors_epochs=60),
 }
 LAYERS = {'conv1': 10, 'conv2': 20, 'fc1': 100, 'fc2': 25}
 AUTHORS_ACCURACY = {'mnist': 0.9927, 'fashion': 0.9004}  # the authors' released 10-20-100-25 networks, test accuracy
