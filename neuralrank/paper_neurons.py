@@ -32,9 +32,10 @@ __all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'VGG_LAYERS', 'PAP
            'agreement', 'paper_agreement', 'pooled_overlap_p', 'claim_agree_top', 'claim_small_layers_half',
            'claim_agree_bottom', 'claim_top_stable', 'rank_layers', 'agreement_table', 'switch_seeds',
            'switch_replicates', 'replicate_agreements', 'plot_agreement', 'vgg_target', 'cheap_scores', 'lenet_scores',
-           'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'compression_row', 'compress_each',
-           'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error', 'claim_near_count', 'claim_beats',
-           'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger', 'plot_filter_maps']
+           'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds',
+           'compression_row', 'compress_each', 'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error',
+           'claim_near_count', 'claim_beats', 'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger',
+           'plot_filter_maps']
 
 # %% ../nbs/13_paper_neurons.ipynb #99d69ba2
 @dataclass(frozen=True, kw_only=True)
@@ -304,6 +305,22 @@ def removable_units(curves:dict, drop:float=0.01) -> pd.DataFrame:
         bad = (c < c.iloc[0] - drop).to_numpy()
         return int(c.index[bad.argmax() - 1] if bad.any() else c.index[-1])
     return pd.DataFrame({l: {m: last_ok(c[m]) for m in c} for l, c in curves.items()}).T.rename_axis('layer')
+
+# %% ../nbs/13_paper_neurons.ipynb #29eda4af
+def at_target(curves:dict, # layer -> removal curve (rows: units removed, columns: methods)
+              target:dict, # layer -> units kept
+             ) -> pd.DataFrame:
+    "Accuracy (rows: layers, columns: methods) with each layer alone pruned to its target by each ranking, no retraining"
+    def row(c, keep):  # the curves run from 0 to N - 1 units removed
+        want = int(c.index.max()) + 1 - keep
+        return c.iloc[int(np.abs(c.index.to_numpy() - want).argmin())]
+    return pd.DataFrame({l: row(c, target[l]) for l, c in curves.items() if l in target}).T.rename_axis('layer')
+
+def over_seeds(tables:list) -> pd.DataFrame:
+    "Cells as 'mean [lowest..highest]' over tables of the same shape (one per model seed)"
+    g = pd.concat(tables, keys=range(len(tables))).groupby(level=1, sort=False)
+    mean, lo, hi = g.mean(), g.min(), g.max()
+    return pd.DataFrame({c: [f"{m:.3f} [{l:.3f}..{h:.3f}]" for m, l, h in zip(mean[c], lo[c], hi[c])] for c in mean}, index=mean.index)
 
 # %% ../nbs/13_paper_neurons.ipynb #ecd2531f
 def _arch(net, layers, shape) -> str:
