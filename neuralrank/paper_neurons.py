@@ -183,9 +183,9 @@ def claim_top_stable(values, stderr, k:int=10, samples:int=0) -> Decision:
 
 # %% ../nbs/13_paper_neurons.ipynb #553e4364
 def _to_logits(net, layer, x) -> bool:
-    "Whether the layer's exact values are cheap: its folded cut goes straight to the logits, or it is the output"
+    "Whether the layer's exact values are cheap on every validation image: the output layer (closed form), or at most 2^20 coalitions straight to the logits"
     cut = fold_cut(net, layer, x)
-    return cut is not None and not cut.tail
+    return cut is not None and (cut.output or (not cut.tail and unit_count(net, layer, x) <= 20))
 
 def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
     "layer -> (ShapleyResult, SwitchResult) for the four layers of a LeNet-5"
