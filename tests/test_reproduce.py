@@ -43,7 +43,8 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
         injected = [c for c in nb.cells if 'injected-parameters' in c.metadata.get('tags', [])]
         assert injected and "profile = \"smoke\"" in injected[0].source and 'progress = False' in injected[0].source
     labels = [json.loads(p.read_text())['label'] for p in (tmp/'zoo').glob('*.json')]
-    assert len(labels) == 23 + 3 + 9 + 2  # neuralRank's 23; two LeNet-5s and a VGG-16; 5 + 4 of them pruned and retrained; the sampling paper's two
+    assert len(labels) == 23 + 3 + 2 + 9 + 2  # neuralRank's 23; two LeNet-5s and a VGG-16; the authors' two LeNet-5s; 5 + 4 pruned and retrained; the sampling paper's two
+    assert sum(l.endswith("LeNet-5 (authors')") for l in labels) == 2, labels
     assert sum(l.endswith('LeNet-5-BN') for l in labels) == 1 and sum(l.endswith('GalaxyCNN') for l in labels) == 1, labels
     assert sum('LeNet-5+prune' in l for l in labels) == 5 and sum('VGG-16+prune' in l for l in labels) == 4
     # reports come grouped under their paper, in the paper's order
