@@ -15,7 +15,7 @@ from .checks import InputError, MissingInputError, is_path_like, check_classes, 
 from .data import DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, data_root as default_data_root
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError, resolve_device, atomic_write
 from .rank import neural_rank
-from .report import ReportRun, find_reports, run_report, write_index, verdict_counts
+from .report import ReportRun, find_reports, run_report, write_index, verdict_counts, build_docs
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
@@ -405,6 +405,9 @@ def _parser() -> argparse.ArgumentParser:
     _reproduce_parser(sub); _rank_parser(sub)
     _neurons_parser(sub); _sample_parser(sub)
     sub.add_parser('zoo', help='list the models of a zoo folder').add_argument('--zoo', default=None, help='zoo folder (default: the user cache)')
+    d = sub.add_parser('docs', help='run the library notebooks and render them, with an index, as HTML pages')
+    d.add_argument('--out', default='docs', help='output folder (default: ./docs)')
+    d.add_argument('--no-execute', dest='execute', action='store_false', help='render the notebooks as saved, without running them')
     return ap
 
 # %% ../nbs/18_cli.ipynb #ac91d747
@@ -468,6 +471,11 @@ def _cmd_zoo(args) -> int:
     print(t.to_string(index=False) if len(t) else f"zoo folder {folder} holds no trained models")
     return 0
 
+def _cmd_docs(args) -> int:
+    index = build_docs(check_write_dir(args.out, 'docs folder'), execute=args.execute, progress=sys.stderr.isatty())
+    print(f"index: {index}", file=sys.stderr)
+    return 0
+
 def _cmd_reproduce(args) -> int:
     options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
     runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, check_count(args.seeds, '--seeds', allow_none=True),
@@ -490,7 +498,7 @@ def main(argv=None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _warn_line  # a warning is one line, like an error
             return {'rank': _cmd_rank, 'zoo': _cmd_zoo, 'reproduce': _cmd_reproduce, 'neurons': _cmd_neurons,
-                    'sample': _cmd_sample}[args.cmd](args)
+                    'sample': _cmd_sample, 'docs': _cmd_docs}[args.cmd](args)
     except _ERRORS as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"neuralrank: error: {msg}", file=sys.stderr)

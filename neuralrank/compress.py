@@ -20,7 +20,7 @@ from .checks import InputError, check_count
 from .zoo import ModelSpec, register_transform
 
 # %% auto #0
-__all__ = ['RETRAIN', 'compute_cost', 'prune_units', 'removal_curve', 'keep_top', 'pruned_spec']
+__all__ = ['RETRAIN', 'RECIPES', 'compute_cost', 'prune_units', 'removal_curve', 'keep_top', 'pruned_spec']
 
 # %% ../nbs/12_compress.ipynb #4a4c2235
 def compute_cost(model:nn.Module, input_shape:tuple) -> dict:
@@ -122,24 +122,31 @@ def keep_top(scores:dict, # layer -> one score per unit (higher = more important
 # %% ../nbs/12_compress.ipynb #a06e3b1e
 def _natural(name:str): s = name.rstrip('0123456789'); return (s, int(name[len(s):] or 0))
 
-def _prune_apply(model, x, y, ranking:str='', **keep):
+_NOT_LAYERS = ('ranking', 'recipe')  # transform arguments that name how, not which units
+
+def _prune_apply(model, x, y, ranking:str='', recipe:str='', **keep):
     keep = {layer: [int(i) for i in idx] for layer, idx in keep.items()}
     return prune_units(model, keep), {'keep': keep}
 
 def _prune_describe(args:dict) -> str:
-    sizes = '-'.join(str(len(args[k])) for k in sorted((k for k in args if k != 'ranking'), key=_natural))
-    return f"prune {args['ranking']} {sizes}" if args.get('ranking') else f"prune {sizes}"
+    sizes = '-'.join(str(len(args[k])) for k in sorted((k for k in args if k not in _NOT_LAYERS), key=_natural))
+    how = f" ({args['recipe']} recipe)" if args.get('recipe') else ''
+    return (f"prune {args['ranking']} {sizes}" if args.get('ranking') else f"prune {sizes}") + how
 
 register_transform('prune', _prune_apply, lambda parent, info: prune_units(parent, info['keep']), _prune_describe)
 
 RETRAIN = dict(optimizer='sgd', lr=0.1, lr_end=0.001, momentum=0.9, weight_decay=5e-4, patience=2, holdout=0.1)
+RECIPES = {'paper': {}, 'low lr': {'lr': 0.01, 'lr_end': 1e-4}}  # changes to RETRAIN: the paper's as stated, and one tenth of its rates
 
 def pruned_spec(parent:ModelSpec, # the trained network
                 keep:dict, # layer -> unit indices to keep (`keep_top`)
                 ranking:str='', # the ranking that chose them, for the label
                 epochs:int=10, # retraining epochs at most (early stopping may end sooner)
-                **recipe, # changes to `RETRAIN`
+                recipe:str='paper', # a name in `RECIPES`
+                **changes, # further changes to `RETRAIN` (patience, ...)
                ) -> ModelSpec:
-    "The zoo spec of `parent` pruned to `keep` and retrained with the paper's recipe"
-    args = {layer: [int(i) for i in idx] for layer, idx in keep.items()} | ({'ranking': ranking} if ranking else {})
-    return parent.derive('prune', args, epochs=epochs, **(RETRAIN | recipe))
+    "The zoo spec of `parent` pruned to `keep` and retrained with one of `RECIPES`"
+    if recipe not in RECIPES: raise InputError(f"unknown retraining recipe {recipe!r}: use {', '.join(map(repr, RECIPES))}")
+    args = ({layer: [int(i) for i in idx] for layer, idx in keep.items()} | ({'ranking': ranking} if ranking else {})
+            | ({'recipe': recipe} if recipe != 'paper' else {}))  # the paper's recipe keeps the keys of models trained before recipes had names
+    return parent.derive('prune', args, epochs=epochs, **(RETRAIN | RECIPES[recipe] | changes))

@@ -10,6 +10,7 @@ from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
+from torchvision.transforms import Normalize
 
 from .checks import check_layer
 
@@ -137,11 +138,13 @@ class VGG16(nn.Sequential):
                  n_classes:int=10, # logits
                  in_channels:int=3, # image channels
                  image_size:int=32, # input height and width (halved five times)
+                 normalize:tuple|None=None, # (per-channel means, per-channel standard deviations) subtracted and divided inside conv1, or None
                 ):
         if len(widths) != 15: raise ValueError(f"VGG-16 has 15 layers (13 conv, 2 dense), got {len(widths)} widths")
         layers, c = [], in_channels
         for i, w in enumerate(widths[:13], 1):
             block = [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU()] + ([nn.MaxPool2d(2)] if i in _VGG_POOL_AFTER else [])
+            if i == 1 and normalize is not None: block.insert(0, Normalize(*normalize))  # a parameter-free first leaf: the data stays in [0, 1]
             layers.append((f'conv{i}', nn.Sequential(*block))); c = w
         side = image_size // 32
         layers += [('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c*side*side, widths[13]), nn.BatchNorm1d(widths[13]), nn.ReLU())),
@@ -188,9 +191,9 @@ def _galaxy(n_classes, in_channels, image_size, widths:tuple=(32, 64, 128, 192))
     "Our reading of the sampling paper's Galaxy Zoo CNN (64-unit FC-1)"
     return GalaxyCNN(tuple(widths), n_classes, in_channels, image_size)
 
-def _vgg16(n_classes, in_channels, image_size, widths:tuple=VGG16_WIDTHS):
-    "VGG-16 with batch norm, 13 conv + 2 dense widths"
-    return VGG16(tuple(widths), n_classes, in_channels, image_size)
+def _vgg16(n_classes, in_channels, image_size, widths:tuple=VGG16_WIDTHS, normalize:tuple|None=None):
+    "VGG-16 with batch norm, 13 conv + 2 dense widths, optionally normalising its input (means, stds)"
+    return VGG16(tuple(widths), n_classes, in_channels, image_size, normalize)
 
 register_architecture('lenet5', _lenet5, suffix=' LeNet-5')
 register_architecture('lenet5_authors', _lenet5_authors, suffix=" LeNet-5 (authors')")

@@ -26,16 +26,16 @@ from .zoo import correct_items
 from .verdicts import Decision, Resampled, resampled, decide, exact, normal, all_of, subsamples, folds
 
 # %% auto #0
-__all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'VGG_LAYERS', 'PAPER_TABLE1', 'OVER', 'LENET_TARGET',
-           'PAPER_VGG_TARGET', 'PAPER_TABLE2', 'CHEAP_RANKINGS', 'RANKING_STYLE', 'PAPER', 'NeuronsProfile',
-           'lenet_spec', 'authors_spec', 'validation_split', 'vgg_widths', 'vgg_spec', 'zoo_specs', 'overlap_p',
-           'agreement', 'paper_agreement', 'pooled_overlap_p', 'claim_agree_top', 'claim_small_layers_half',
-           'claim_agree_bottom', 'claim_top_stable', 'rank_layers', 'agreement_table', 'switch_seeds',
-           'switch_replicates', 'replicate_agreements', 'plot_agreement', 'vgg_target', 'cheap_scores', 'lenet_scores',
-           'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds',
-           'compression_row', 'compress_each', 'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error',
-           'claim_near_count', 'claim_beats', 'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger',
-           'plot_filter_maps']
+__all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'VGG_LAYERS', 'CIFAR10_STATS', 'PAPER_TABLE1', 'OVER',
+           'LENET_TARGET', 'PAPER_VGG_TARGET', 'PAPER_TABLE2', 'CHEAP_RANKINGS', 'RANKING_STYLE', 'PAPER',
+           'NeuronsProfile', 'lenet_spec', 'authors_spec', 'validation_split', 'vgg_widths', 'vgg_spec', 'zoo_specs',
+           'overlap_p', 'tie_order', 'boundary_ties', 'agreement', 'paper_agreement', 'pooled_overlap_p',
+           'claim_agree_top', 'claim_small_layers_half', 'claim_agree_bottom', 'claim_top_stable', 'rank_layers',
+           'agreement_table', 'switch_seeds', 'switch_replicates', 'replicate_agreements', 'plot_agreement',
+           'vgg_target', 'cheap_scores', 'lenet_scores', 'vgg_scores', 'removal_curves', 'curve_area',
+           'removable_units', 'at_target', 'over_seeds', 'compression_row', 'compress_each', 'compression_over_seeds',
+           'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error', 'claim_near_count', 'claim_beats',
+           'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger', 'plot_filter_maps']
 
 # %% ../nbs/13_paper_neurons.ipynb #99d69ba2
 @dataclass(frozen=True, kw_only=True)
@@ -95,10 +95,13 @@ def vgg_widths(p:NeuronsProfile) -> tuple:
     "VGG-16's 15 widths at a profile's scale"
     return tuple(max(2, -(-w // p.vgg_div)) for w in VGG16_WIDTHS)
 
+CIFAR10_STATS = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))  # per-channel means and standard deviations of CIFAR-10's training images
+
 def vgg_spec(p:NeuronsProfile, seed:int=0) -> ModelSpec:
-    "VGG-16 with batch norm on CIFAR-10 (RGB 32x32), SGD with momentum, at a profile's width and training size"
-    return ModelSpec('cifar10-rgb', arch='vgg16', seed=seed, options={'widths': vgg_widths(p)}, epochs=p.vgg_epochs,
-                     train_size=p.vgg_train_size, batch_size=64, optimizer='sgd', lr=0.05, lr_end=5e-4, momentum=0.9, weight_decay=5e-4)
+    "VGG-16 with batch norm on CIFAR-10 (RGB 32x32), normalised input, crop-and-flip augmentation, SGD with momentum, at a profile's width and training size"
+    return ModelSpec('cifar10-rgb', arch='vgg16', seed=seed, options={'widths': vgg_widths(p), 'normalize': CIFAR10_STATS}, epochs=p.vgg_epochs,
+                     train_size=p.vgg_train_size, batch_size=64, optimizer='sgd', lr=0.05, lr_end=5e-4, momentum=0.9, weight_decay=5e-4,
+                     augment='crop-flip')
 
 def zoo_specs(p:NeuronsProfile, seed:int=0) -> list[ModelSpec]:
     "The networks the paper's reports use"
@@ -118,14 +121,25 @@ def overlap_p(overlap:int, N:int, k:int) -> float:
     "P(two random k-subsets of N units share at least `overlap` units)"
     return float(stats.hypergeom.sf(overlap - 1, N, k, k))
 
-def agreement(a, b, k:int) -> dict:
-    "Top-k and bottom-k overlaps (with chance p-values) and Kendall tau of two score vectors over the same units"
+def tie_order(v, seed:int=0) -> np.ndarray:
+    "Unit indices from the highest value to the lowest; exactly tied values in a seeded random order, never by index"
+    v = np.asarray(v, float)
+    return np.lexsort((np.random.default_rng(seed).random(len(v)), -v))
+
+def boundary_ties(v, k:int) -> int:
+    "How many units share the k-th highest value when that tie crosses the top-k boundary (0 when the top k is well defined)"
+    v = np.sort(np.asarray(v, float))[::-1]
+    return int((v == v[k - 1]).sum()) if k < len(v) and v[k - 1] == v[k] else 0
+
+def agreement(a, b, k:int, seed:int=0) -> dict:
+    "Top-k and bottom-k overlaps (chance p-values; ties across the boundary broken at random by `seed`, and counted) and Kendall tau"
     a, b = np.asarray(a, float), np.asarray(b, float)
     N = len(a)
-    top = len(set(np.argsort(-a, kind='stable')[:k]) & set(np.argsort(-b, kind='stable')[:k]))
-    bottom = len(set(np.argsort(a, kind='stable')[:k]) & set(np.argsort(b, kind='stable')[:k]))
-    return {'units': N, 'k': k, 'top overlap': top, 'top p': overlap_p(top, N, k), 'bottom overlap': bottom,
-            'bottom p': overlap_p(bottom, N, k), 'kendall tau': float(stats.kendalltau(a, b).statistic)}
+    shared = lambda s, t: len(set(tie_order(s, seed)[:k]) & set(tie_order(t, seed + 1)[:k]))
+    top, bottom = shared(a, b), shared(-a, -b)
+    return {'units': N, 'k': k, 'top overlap': top, 'top p': overlap_p(top, N, k), 'top ties': max(boundary_ties(a, k), boundary_ties(b, k)),
+            'bottom overlap': bottom, 'bottom p': overlap_p(bottom, N, k), 'bottom ties': max(boundary_ties(-a, k), boundary_ties(-b, k)),
+            'kendall tau': float(stats.kendalltau(a, b).statistic)}
 
 def paper_agreement() -> pd.DataFrame:
     "The top-k overlaps of the paper's own Table 1 (its bottom ranks and full rankings are not given)"
@@ -137,6 +151,11 @@ def paper_agreement() -> pd.DataFrame:
 # %% ../nbs/13_paper_neurons.ipynb #3e26ac58
 def _cases(t:pd.DataFrame, col:str) -> str:
     return '; '.join(f"{d} {l}: {int(r[col.replace(' p', ' overlap')])}/{int(r.k)} (p {r[col]:.2g})" for (d, l), r in t.iterrows())
+
+def _ties(t:pd.DataFrame, col:str) -> str:
+    "The cases whose k-th place is an exact tie (their overlap depends on how the tie is broken)"
+    tied = [f"{d} {l}: {int(r[f'{col} ties'])} units tie at the k-th place" for (d, l), r in t.iterrows() if r.get(f'{col} ties', 0)]
+    return f"; ties broken at random per replicate: {'; '.join(tied)}" if tied else ''
 
 def pooled_overlap_p(overlaps, units, ks) -> float:
     "P(the sum of independent chance overlaps >= the observed sum)"
@@ -153,7 +172,8 @@ def _pooled_claim(tables, col:str, alpha:float, what:str) -> Decision:
     t = tables[0]
     expected = sum(k*k/N for N, k in zip(t.units, t.k))
     detail = (f"first replicate: {int(t[f'{col} overlap'].sum())} shared of {int(t.k.sum())} (chance expects {expected:.1f}); "
-              f"mean shared over the replicates {np.mean([x[f'{col} overlap'].sum() for x in tables]):.1f}; by case: {_cases(t, f'{col} p')}")
+              f"mean shared over the replicates {np.mean([x[f'{col} overlap'].sum() for x in tables]):.1f}; by case: {_cases(t, f'{col} p')}"
+              + _ties(t, col))
     return decide([stat(x) for x in tables], -np.log10(alpha), what=f'-log10 pooled chance p of the {what} overlaps', over=OVER, detail=detail)
 
 def claim_agree_top(tables, alpha:float=0.05) -> Decision:
@@ -199,13 +219,13 @@ def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progr
         out[layer] = (sh, importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed, progress=progress))
     return out
 
-def agreement_table(rankings:dict) -> pd.DataFrame:
-    "(dataset, layer) -> agreement of the Shapley and switch rankings, with both top-k lists"
+def agreement_table(rankings:dict, seed:int=0) -> pd.DataFrame:
+    "(dataset, layer) -> agreement of the Shapley and switch rankings, with both top-k lists (ties broken at random by `seed`)"
     rows = {}
     for (d, l), (sh, sw) in rankings.items():
         k = TOP_K[l]
-        rows[(d, l)] = {'SH top': ','.join(map(str, sh.ranking[:k])), 'IS top': ','.join(map(str, sw.ranking[:k])),
-                        **agreement(sh.values, sw.values, k)}
+        rows[(d, l)] = {'SH top': ','.join(map(str, tie_order(sh.values, seed)[:k])), 'IS top': ','.join(map(str, tie_order(sw.values, seed + 1)[:k])),
+                        **agreement(sh.values, sw.values, k, seed)}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'layer'])
 
 # %% ../nbs/13_paper_neurons.ipynb #f6e21823
@@ -216,10 +236,10 @@ def switch_replicates(net, p:NeuronsProfile, train:tuple, seeds:list, progress:b
     xt, yt = train
     return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s, progress=progress) for s in seeds] for l in LAYERS}
 
-def replicate_agreements(rankings:dict, switches:dict) -> list[pd.DataFrame]:
-    "One `agreement_table` per switch initialisation: `rankings` (dataset, layer) -> (shapley, _); `switches` (dataset, layer) -> [switch, ...]"
+def replicate_agreements(rankings:dict, switches:dict, seed:int=0) -> list[pd.DataFrame]:
+    "One `agreement_table` per switch initialisation: `rankings` (dataset, layer) -> (shapley, _); `switches` (dataset, layer) -> [switch, ...]; ties broken afresh in each"
     n = min(len(v) for v in switches.values())
-    return [agreement_table({k: (sh, switches[k][j]) for k, (sh, _) in rankings.items()}) for j in range(n)]
+    return [agreement_table({k: (sh, switches[k][j]) for k, (sh, _) in rankings.items()}, seed + 2*j) for j in range(n)]
 
 # %% ../nbs/13_paper_neurons.ipynb #7a744d46
 import matplotlib.pyplot as plt
@@ -333,16 +353,29 @@ def compression_row(zoo, spec:ModelSpec, layers, shape:tuple) -> dict:
     return {'architecture': _arch(net, layers, shape), 'error %': 100*(1 - meta['test_accuracy']), **compute_cost(net, shape),
             'retrain epochs': meta.get('epochs_run', 0) if spec.parent else 0}
 
-def compress_each(zoo, parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, shape:tuple, progress:bool=False) -> pd.DataFrame:
-    "Prune `parent` to `target` by each ranking, retrain (paper's recipe, early stopping) and tabulate"
-    specs = pruned_specs(parent, scores, target, p)
+def compress_each(zoo, parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, shape:tuple, progress:bool=False, recipe:str='paper') -> pd.DataFrame:
+    "Prune `parent` to `target` by each ranking, retrain (`recipe`, early stopping) and tabulate"
+    specs = pruned_specs(parent, scores, target, p, recipe)
     rows = {m: compression_row(zoo, s, list(target), shape) for m, s in tqdm(specs.items(), desc=f'prune and retrain {parent.label}', disable=not progress)}
     return pd.DataFrame(rows).T.rename_axis('ranking')
 
+def compression_over_seeds(zoo, specs:list, # one dict ranking -> spec per model seed (`pruned_specs`)
+                           layers, shape:tuple, progress:bool=False) -> pd.DataFrame:
+    "Per ranking: architecture and costs, and the test error's mean, lowest and highest over the model seeds"
+    rows = [{m: compression_row(zoo, s, layers, shape) for m, s in d.items()} for d in tqdm(specs, desc='prune and retrain, per model seed', disable=not progress)]
+    def over(m):
+        e = [r[m]['error %'] for r in rows]
+        first = rows[0][m]
+        return ({'architecture': first['architecture'], 'error %': float(np.mean(e)), 'lowest': min(e), 'highest': max(e), 'seeds': len(e)}
+                | {k: v for k, v in first.items() if k not in ('architecture', 'error %', 'retrain epochs')}
+                | {'retrain epochs': float(np.mean([r[m]['retrain epochs'] for r in rows]))})
+    return pd.DataFrame({m: over(m) for m in rows[0]}).T.rename_axis('ranking')
+
 # %% ../nbs/13_paper_neurons.ipynb #b073708a
-def pruned_specs(parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile) -> dict:
-    "ranking -> the spec of `parent` pruned to `target` by that ranking and retrained (the paper's recipe); 'unpruned' -> `parent`"
-    return {'unpruned': parent} | {m: pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs, patience=p.patience) for m, s in scores.items()}
+def pruned_specs(parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, recipe:str='paper') -> dict:
+    "ranking -> the spec of `parent` pruned to `target` by that ranking and retrained by `recipe` (`RECIPES`); 'unpruned' -> `parent`"
+    return {'unpruned': parent} | {m: pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs, recipe=recipe, patience=p.patience)
+                                   for m, s in scores.items()}
 
 def error_tables(zoo, specs:dict, resamples:int=0, seed:int=0) -> tuple[pd.Series, list[pd.Series]]:
     "Test error % of each spec's model (trained where missing) on the zoo's evaluation items, and on each half-subsample of them"

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_report.ipynb #97b052b9
 from __future__ import annotations
-import html, json, os, shutil, sys, time
+import html, json, os, shutil, sys, time, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
@@ -16,7 +16,8 @@ from .verdicts import Decision, CAUSES, VERDICTS, cause_of, decide
 
 # %% auto #0
 __all__ = ['Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
-           'stderr_to', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'substituted_note', 'write_index']
+           'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'substituted_note',
+           'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
 
 # %% ../nbs/04_report.ipynb #7f88d3ea
 @dataclass
@@ -162,12 +163,26 @@ def _fresh_dir(out_dir:Path, nb:Path):
     if (out_dir/'report.json').exists() or (out_dir/nb.name).exists(): shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-# %% ../nbs/04_report.ipynb #dcd695fd
+# %% ../nbs/04_report.ipynb #85c79ef1
+def render_html(notebook:Path, # an executed notebook
+                page:Path|None=None, # the page to write (default: beside the notebook, `.html`)
+               ) -> Path:
+    "A self-contained HTML page of a notebook, its outputs and figures embedded, rendered by nbconvert; written atomically"
+    import nbformat
+    from nbconvert import HTMLExporter
+    notebook = Path(notebook); page = Path(page) if page else notebook.with_suffix('.html')
+    body, _ = HTMLExporter(template_name='lab', embed_images=True).from_notebook_node(nbformat.read(notebook, as_version=4))
+    tmp = page.with_name(f'.{page.name}.tmp')
+    tmp.write_text(body, encoding='utf-8'); os.replace(tmp, page)
+    return page
+
+# %% ../nbs/04_report.ipynb #6730a91c
 @dataclass
 class ReportRun:
     "What happened when one report notebook ran"
     name:str; notebook:Path; out_dir:Path; ok:bool; seconds:float; error:str=''
     report:dict=field(default_factory=dict)
+    page:Path|None=None # the executed notebook as an HTML page (None if it could not be rendered)
 
     @property
     def claims(self) -> list[dict]: return self.report.get('claims', [])
@@ -175,12 +190,19 @@ class ReportRun:
     @property
     def title(self) -> str: return self.report.get('title', self.name)
 
+def _page(executed:Path) -> Path|None:
+    "The executed notebook rendered to HTML, or None (with a warning) where it is missing or cannot be rendered"
+    if not executed.exists(): return None
+    try: return render_html(executed)
+    except Exception as e:
+        warnings.warn(f"could not render {executed.name} to HTML: {type(e).__name__}: {e}"); return None
+
 def run_report(nb:Path, # the report notebook
-               out_dir:Path, # its output folder (the executed notebook, figures, tables, report.json)
+               out_dir:Path, # its output folder (the executed notebook and its HTML page, figures, tables, report.json)
                parameters:dict, # papermill parameters; `out_dir` is added
                kernel:str='python3', # Jupyter kernel name
               ) -> ReportRun:
-    "Execute one report notebook with papermill into `out_dir`; a failure is recorded, not raised"
+    "Execute one report notebook with papermill into `out_dir` and render it to HTML; a failure is recorded, not raised"
     import papermill as pm
     out_dir = Path(out_dir); _fresh_dir(out_dir, nb)
     executed = out_dir/nb.name
@@ -192,11 +214,11 @@ def run_report(nb:Path, # the report notebook
     except Exception as e:
         ok = False
         err = f"{e.ename}: {e.evalue}" if hasattr(e, 'ename') else f"{type(e).__name__}: {e}"
-    rep = {}
+    seconds, rep = round(time.time() - t0, 1), {}
     if (out_dir/'report.json').exists():
         try: rep = json.loads((out_dir/'report.json').read_text())
         except json.JSONDecodeError: pass
-    return ReportRun(nb.stem, executed, out_dir, ok, round(time.time() - t0, 1), err.strip()[:2000], rep)
+    return ReportRun(nb.stem, executed, out_dir, ok, seconds, err.strip()[:2000], rep, _page(executed))
 
 # %% ../nbs/04_report.ipynb #d2a467b8
 def _rel(p:Path, base:Path) -> str: return os.path.relpath(p, base).replace(os.sep, '/')
@@ -241,11 +263,15 @@ def _tally(r:ReportRun) -> str: return ' / '.join(str(sum(c['verdict'] == v for 
 
 _ZOO_NOTE = "The zoo models this paper's reports use, as trained for this run (test accuracy on the profile's test images):"
 
+def _links_md(r:ReportRun, out:Path) -> str:
+    page = f"[page]({_rel(r.page, out)}) · " if r.page else ''
+    return page + f"[{r.notebook.name}]({_rel(r.notebook, out)})"
+
 def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     runs = [r for _, rs in groups for r in rs]
     md = [f"# {title}", '', ' · '.join(f"{k}: `{v}`" for k, v in header.items()), '', _summary(runs), '',
-          '| paper | report | status | time (s) | notebook | held / did not hold / inconclusive |', '|---|---|---|---|---|---|']
-    md += [f"| {g if i == 0 else ''} | {r.title} | {'ok' if r.ok else '**FAILED**'} | {r.seconds:.1f} | [{r.notebook.name}]({_rel(r.notebook, out)}) | "
+          '| paper | report | status | time (s) | page, notebook | held / did not hold / inconclusive |', '|---|---|---|---|---|---|']
+    md += [f"| {g if i == 0 else ''} | {r.title} | {'ok' if r.ok else '**FAILED**'} | {r.seconds:.1f} | {_links_md(r, out)} | "
            f"{_tally(r)} |" for g, rs in groups for i, r in enumerate(rs)]
     for g, rs in groups:
         md += ['', f"## {g}", '', _summary(rs)]
@@ -264,6 +290,7 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     "One report's section of the HTML index"
     e = html.escape
     h = [f"<h3 id='{e(r.name)}'>{e(r.title)}</h3>"]
+    if r.page: h.append(f"<p><a href='{e(_rel(r.page, out))}'>the executed report, as a page</a></p>")
     if not r.ok: h.append(f"<p class=not>Failed: <code>{e(r.error.splitlines()[0] if r.error else 'unknown error')}</code></p>")
     files = r.report.get('files', [])
     if files: h.append('<p>' + ' · '.join(f"<a href='{e(_rel(r.out_dir/f, out))}'>{e(f)}</a>" for f in files) + '</p>')
@@ -276,13 +303,18 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
         h.append('</table>')
     return h
 
+def _links_html(r:ReportRun, out:Path) -> str:
+    e = html.escape
+    page = f"<a href='{e(_rel(r.page, out))}'>page</a> · " if r.page else ''
+    return page + f"<a href='{e(_rel(r.notebook, out))}'>{e(r.notebook.name)}</a>"
+
 def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>', f"<p>{e(_summary(runs))}</p>",
-         "<table><tr><th>paper</th><th>report</th><th>status</th><th>time (s)</th><th>notebook</th><th>held / did not hold / inconclusive</th></tr>"]
+         "<table><tr><th>paper</th><th>report</th><th>status</th><th>time (s)</th><th>page, notebook</th><th>held / did not hold / inconclusive</th></tr>"]
     h += [f"<tr><td>{e(g) if i == 0 else ''}</td><td><a href='#{e(r.name)}'>{e(r.title)}</a></td><td class={'held' if r.ok else 'not'}>{'ok' if r.ok else 'FAILED'}</td>"
-          f"<td>{r.seconds:.1f}</td><td><a href='{e(_rel(r.notebook, out))}'>{e(r.notebook.name)}</a></td><td>{_tally(r)}</td></tr>"
+          f"<td>{r.seconds:.1f}</td><td>{_links_html(r, out)}</td><td>{_tally(r)}</td></tr>"
           for g, rs in groups for i, r in enumerate(rs)]
     h.append('</table>')
     for g, rs in groups:
@@ -304,3 +336,62 @@ def write_index(groups:list[tuple[str, list[ReportRun]]]|list[ReportRun], # (pap
     (out/'index.md').write_text(_index_md(groups, out, header, title, zoos or {}))
     (out/'index.html').write_text(_index_html(groups, out, header, title, zoos or {}))
     return out/'index.md'
+
+# %% ../nbs/04_report.ipynb #6dc29ee9
+def library_notebooks(folder:Path|None=None, # the notebook folder (default: `nbs/` beside the package)
+                     ) -> list[Path]:
+    "The library notebooks, in their reading (file name) order"
+    folder = Path(folder) if folder else reports_dir().parent
+    return sorted(p for p in folder.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+
+def notebook_heading(nb) -> tuple[str, str]:
+    "The title (the first `# ` line) and the one-line summary (the first `> ` line) of a notebook's first markdown cell"
+    md = next((c.source for c in nb.cells if c.cell_type == 'markdown'), '')
+    line = lambda p: next((l[len(p):].strip() for l in md.splitlines() if l.startswith(p)), '')
+    return line('# '), line('> ')
+
+# %% ../nbs/04_report.ipynb #62e32311
+def execute_notebook(notebook:Path, # the notebook to run (left unchanged)
+                     executed:Path, # where the notebook with its outputs goes
+                     timeout:int=3600, # seconds any one cell may take
+                    ) -> str:
+    "Run a notebook in its own folder and write it with its outputs; '' on success, else the error (the notebook is written up to it)"
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and 'nbdev_export(' in c.source)]
+    err = ''
+    try: NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(Path(notebook).parent)}}).execute()
+    except Exception as e: err = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+    tmp = Path(executed).with_name(f'.{Path(executed).name}.tmp')
+    nbformat.write(nb, tmp); os.replace(tmp, executed)
+    return err
+
+# %% ../nbs/04_report.ipynb #fd96ec83
+def _docs_index(rows:list[dict], title:str) -> str:
+    e = html.escape
+    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
+         "<table><tr><th>notebook</th><th>what it is</th><th>status</th><th>time (s)</th></tr>"]
+    h += [f"<tr><td><a href='{e(r['page'])}'>{e(r['title'] or r['name'])}</a><br><code>{e(r['name'])}</code></td><td>{e(r['summary'])}</td>"
+          f"<td class={'held' if not r['error'] else 'not'}>{'ok' if not r['error'] else e('failed: ' + r['error'])}</td><td>{r['seconds']:.1f}</td></tr>" for r in rows]
+    return '\n'.join(h + ['</table>'])
+
+def build_docs(out:Path, # the folder the pages and their index go to
+               notebooks:list[Path]|None=None, # default: every library notebook
+               execute:bool=True, # run each notebook first (False: render them as saved)
+               progress:bool=False, # a progress bar over the notebooks
+               title:str='neuralrank: the library notebooks',
+              ) -> Path:
+    "Each notebook run and rendered to `out/<name>.html` (its run beside it as `.ipynb`), and `out/index.html` listing them"
+    import nbformat
+    from tqdm.auto import tqdm
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for nb in tqdm(notebooks or library_notebooks(), desc='notebooks', unit='nb', disable=not progress):
+        t0, executed = time.time(), out/nb.name
+        err = execute_notebook(nb, executed) if execute else (shutil.copyfile(nb, executed) and '')
+        page = render_html(executed, out/f'{nb.stem}.html')
+        t, s = notebook_heading(nbformat.read(executed, as_version=4))
+        rows.append({'name': nb.stem, 'title': t, 'summary': s, 'page': page.name, 'error': err, 'seconds': time.time() - t0})
+    (out/'index.html').write_text(_docs_index(rows, title), encoding='utf-8')
+    return out/'index.html'

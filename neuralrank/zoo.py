@@ -21,10 +21,10 @@ from .checks import InputError, check_classes, check_count, check_positive, chec
 from .models import get_architecture, architecture_options
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'TRANSFORMS', 'TRANSFORM_MODULES', 'resolve_device', 'lr_at', 'Transform', 'register_transform',
-           'get_transform', 'ModelSpec', 'atomic_write', 'remove_stale_temps', 'file_sha256', 'correct_items',
-           'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo', 'process_start', 'lock_record', 'read_lock',
-           'lock_is_stale']
+__all__ = ['OPTIMIZERS', 'TRANSFORMS', 'TRANSFORM_MODULES', 'AUGMENTATIONS', 'resolve_device', 'lr_at', 'Transform',
+           'register_transform', 'get_transform', 'crop_flip', 'ModelSpec', 'atomic_write', 'remove_stale_temps',
+           'file_sha256', 'correct_items', 'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo',
+           'process_start', 'lock_record', 'read_lock', 'lock_is_stale']
 
 # %% ../nbs/02_zoo.ipynb #6ff6e7cf
 def resolve_device(device:str|torch.device|None='auto') -> torch.device:
@@ -83,6 +83,23 @@ def get_transform(name:str) -> Transform:
     if name not in TRANSFORMS: raise InputError(f"unknown transform {name!r}: registered are {', '.join(TRANSFORMS) or 'none'}")
     return TRANSFORMS[name]
 
+# %% ../nbs/02_zoo.ipynb #fbd1609e
+def crop_flip(x:torch.Tensor, # a batch of images (B, C, H, W)
+              g:torch.Generator, # the seeded generator the crops and flips are drawn from (on the CPU)
+              pad:int=4, # zero padding on each side before the crop
+             ) -> torch.Tensor:
+    "Random crops of the zero-padded images and left-right flips (half of them), drawn per image"
+    B, _, H, W = x.shape
+    dy, dx = torch.randint(0, 2*pad + 1, (2, B), generator=g)
+    flip = torch.rand(B, generator=g) < 0.5
+    rows = (dy[:, None] + torch.arange(H)).to(x.device)
+    cols = dx[:, None] + torch.arange(W)
+    cols = torch.where(flip[:, None], cols.flip(1), cols).to(x.device)
+    out = F.pad(x, (pad,)*4)[torch.arange(B, device=x.device)[:, None, None], :, rows[:, :, None], cols[:, None, :]]
+    return out.permute(0, 3, 1, 2)  # advanced indices first: (B, H, W, C) -> (B, C, H, W)
+
+AUGMENTATIONS = {'crop-flip': crop_flip}
+
 # %% ../nbs/02_zoo.ipynb #2a9b9187
 _V1_FIELDS = ('dataset', 'classes', 'arch', 'width', 'seed', 'epochs', 'train_size', 'batch_size', 'lr')
 
@@ -108,6 +125,7 @@ class ModelSpec:
     transform_args:tuple=() # its arguments, as a dict or (name, value) pairs
     patience:int|None=None # early stopping: keep the best epoch on the held-out part, stop after this many without gain
     holdout:float|None=None # early stopping: fraction of the training subset held out, drawn at random (seeded by `seed`)
+    augment:str|None=None # a name in `AUGMENTATIONS` applied to every training minibatch, or None
 
     def __post_init__(self):
         for k, v in (('dataset', dataset_name(self.dataset)), ('classes', check_classes(self.classes)),
@@ -125,6 +143,8 @@ def _check(self:ModelSpec):
     check_count(self.train_size, 'train_size', allow_none=True); check_positive(self.lr, 'lr')
     if self.width != 1024 and 'width' not in architecture_options(self.arch): raise InputError(f"architecture {self.arch!r} has no width option")
     if self.transform is not None: get_transform(self.transform)
+    if self.augment is not None and self.augment not in AUGMENTATIONS:
+        raise InputError(f"unknown augmentation {self.augment!r}: use {', '.join(AUGMENTATIONS)}")
     check_count(self.patience, 'patience', allow_none=True)
     if self.holdout is not None and not 0 < check_positive(self.holdout, 'holdout') < 1: raise InputError(f"holdout is a fraction between 0 and 1, got {self.holdout}")
     if (self.patience is None) != (self.holdout is None):
@@ -168,7 +188,7 @@ def derive(self:ModelSpec, transform:str|None=None, # a name in `TRANSFORMS`, or
           ) -> ModelSpec:
     "The spec of a model that starts from this one's trained weights"
     base = {f.name: getattr(self, f.name) for f in fields(self) if f.name in ('dataset', 'classes', 'arch', 'width', 'seed', 'options',
-                                                                          'train_size', 'batch_size')}
+                                                                          'train_size', 'batch_size', 'augment')}
     return ModelSpec(**{**base, **changes}, parent=self, transform=transform, transform_args=transform_args or ())
 
 # %% ../nbs/02_zoo.ipynb #9af9a93c
@@ -247,8 +267,9 @@ def accuracy(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=204
     return int(correct_items(model, x, y, batch_size).sum()) / max(len(y), 1)
 
 def train_epoch(model:nn.Module, opt:torch.optim.Optimizer, x:torch.Tensor, y:torch.Tensor,
-                batch_size:int, seed:int, epoch:int, bar=None) -> float:
-    "One epoch of minibatch training with order and dropout seeded by `(seed, epoch)`; returns the mean loss"
+                batch_size:int, seed:int, epoch:int, bar=None, augment:str|None=None) -> float:
+    "One epoch of minibatch training with order, dropout and augmentation seeded by `(seed, epoch)`; returns the mean loss"
+    aug, g = (AUGMENTATIONS[augment], torch.Generator().manual_seed(seed*104_729 + epoch)) if augment else (None, None)
     dev = next(model.parameters()).device
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed*100_003 + epoch))
     torch.manual_seed(seed*7_919 + epoch)
@@ -256,6 +277,7 @@ def train_epoch(model:nn.Module, opt:torch.optim.Optimizer, x:torch.Tensor, y:to
     model.train(); total = 0.
     for idx in order.split(batch_size):
         xb, yb = x[idx].to(dev, non_blocking=True), y[idx].to(dev, non_blocking=True)
+        if aug is not None: xb = aug(xb, g)
         loss = F.cross_entropy(model(xb), yb)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         total += loss.item()*len(idx)
@@ -370,7 +392,7 @@ def _fit(self:ModelZoo, spec:ModelSpec, model, x, y, bar_position:int=0) -> dict
     for epoch in range(run['epoch'], spec.epochs):
         for g in opt.param_groups: g['lr'] = lr_at(spec, epoch)
         t0 = time.perf_counter()
-        loss = train_epoch(model, opt, xd, yd, spec.batch_size, spec.seed, epoch, bar)
+        loss = train_epoch(model, opt, xd, yd, spec.batch_size, spec.seed, epoch, bar, spec.augment)
         if self.device.type == 'cuda': torch.cuda.synchronize()
         run['seconds'] += time.perf_counter() - t0; run['epoch'] = epoch + 1
         bar.set_postfix(loss=f'{loss:.3f}')
