@@ -14,7 +14,8 @@ from .checks import InputError, check_labels
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'OUTPUT_ESTIMATORS', 'spectrum', 'logme_evidence', 'logme', 'hscore', 'ledoit_wolf', 'hscore_shrinkage',
-           'knn_accuracy', 'leep', 'nleep_posteriors', 'nleep', 'check_estimators', 'score_features', 'model_scores']
+           'knn_predictions', 'knn_accuracy', 'leep', 'nleep_posteriors', 'nleep', 'check_estimators', 'score_features',
+           'model_scores']
 
 # %% ../nbs/07_estimators.ipynb #d0673fdc
 def _prepare(features, labels) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -125,22 +126,29 @@ def hscore_shrinkage(features, labels) -> float:
     return ((1 - a)*lam*_between(U, codes, K)/((1 - a)*lam + a*mu)).sum().item()
 
 # %% ../nbs/07_estimators.ipynb #85cc7470
-def knn_accuracy(features, labels, k:int=5, ids=None, block:int=2048) -> float:
-    "Leave-one-out k-NN accuracy with cosine similarity; higher is better"
+def knn_predictions(features, labels, k:int=5, ids=None, block:int=2048) -> torch.Tensor:
+    "Each item's leave-one-out k-NN class (cosine similarity, majority vote; a tied vote goes to the tied class with the nearest neighbour), as class codes"
     f, codes, K = _prepare(features, labels)
     n = f.shape[0]
     if not 1 <= k < n: raise InputError(f"kNN needs 1 <= k < n, got k={k} for {n} items")
     u = F.normalize(f, dim=1)
     ids = torch.arange(n, device=f.device) if ids is None else torch.as_tensor(ids, device=f.device)
-    w = 1 + 1e-6*torch.arange(k, 0, -1, dtype=f.dtype, device=f.device)  # nearer neighbours break ties
-    hits = 0
+    near = torch.arange(k, 0, -1, device=f.device)  # k for the nearest neighbour .. 1 for the k-th: distinct, so no tie survives
+    pred = []
     for s in range(0, n, block):
         sim = u[s:s+block] @ u.T
         sim[ids[s:s+block, None] == ids[None, :]] = -math.inf  # itself (and its copies) never vote
         nb = sim.topk(k, dim=1).indices
-        votes = torch.zeros(len(nb), K, dtype=f.dtype, device=f.device).scatter_add_(1, codes[nb], w.expand(len(nb), k))
-        hits += (votes.argmax(1) == codes[s:s+block]).sum().item()
-    return hits/n
+        c = codes[nb]
+        count = torch.zeros(len(nb), K, dtype=torch.long, device=f.device).scatter_add_(1, c, torch.ones_like(c))
+        nearest = torch.zeros_like(count).scatter_reduce_(1, c, near.expand(len(nb), k), 'amax')
+        votes = count*(k + 1) + nearest  # the count decides; among equal counts, the class whose nearest member is nearer
+        pred.append(votes.argmax(1))
+    return torch.cat(pred)
+
+def knn_accuracy(features, labels, k:int=5, ids=None, block:int=2048) -> float:
+    "Leave-one-out k-NN accuracy (`knn_predictions`); higher is better"
+    return (knn_predictions(features, labels, k, ids, block) == _prepare(features, labels)[1]).double().mean().item()
 
 # %% ../nbs/07_estimators.ipynb #224e85a4
 def leep(probabilities, labels) -> float:

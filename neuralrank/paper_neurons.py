@@ -30,12 +30,13 @@ __all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'VGG_LAYERS', 'CIF
            'LENET_TARGET', 'PAPER_VGG_TARGET', 'PAPER_TABLE2', 'CHEAP_RANKINGS', 'RANKING_STYLE', 'PAPER',
            'NeuronsProfile', 'lenet_spec', 'authors_spec', 'validation_split', 'vgg_widths', 'vgg_spec', 'zoo_specs',
            'overlap_p', 'tie_order', 'boundary_ties', 'agreement', 'paper_agreement', 'pooled_overlap_p',
-           'claim_agree_top', 'claim_small_layers_half', 'claim_agree_bottom', 'claim_top_stable', 'rank_layers',
-           'agreement_table', 'switch_seeds', 'switch_replicates', 'replicate_agreements', 'plot_agreement',
-           'vgg_target', 'cheap_scores', 'lenet_scores', 'vgg_scores', 'removal_curves', 'curve_area',
-           'removable_units', 'at_target', 'over_seeds', 'compression_row', 'compress_each', 'compression_over_seeds',
-           'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error', 'claim_near_count', 'claim_beats',
-           'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger', 'plot_filter_maps']
+           'claim_agree_top', 'claim_small_layers_half', 'claim_agree_bottom', 'unused_below', 'claim_unused_low',
+           'claim_top_stable', 'rank_layers', 'agreement_table', 'switch_seeds', 'switch_replicates',
+           'replicate_agreements', 'plot_agreement', 'vgg_target', 'cheap_scores', 'lenet_scores', 'vgg_scores',
+           'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds', 'compression_row',
+           'compress_each', 'compression_over_seeds', 'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error',
+           'claim_near_count', 'claim_beats', 'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger',
+           'plot_filter_maps']
 
 # %% ../nbs/13_paper_neurons.ipynb #99d69ba2
 @dataclass(frozen=True, kw_only=True)
@@ -191,6 +192,21 @@ def claim_small_layers_half(tables, small=('conv1', 'conv2', 'fc2')) -> Decision
 def claim_agree_bottom(tables, alpha:float=0.05) -> Decision:
     "The summed bottom-k overlap beats chance"
     return _pooled_claim(tables, 'bottom', alpha, 'bottom-k')
+
+# %% ../nbs/13_paper_neurons.ipynb #14126645
+def unused_below(values, used:int=10) -> float:
+    "Share of (unit >= `used`, unit < `used`) pairs in which the first scores lower (an exact tie counts half)"
+    v = np.asarray(values, float)
+    lo, hi = v[used:, None], v[None, :used]
+    return float(((lo < hi) + 0.5*(lo == hi)).mean())
+
+def claim_unused_low(replicates:list, # per replicate: dataset -> (Shapley values, switch values) of fc2
+                     used:int=10, threshold:float=0.95) -> Decision:
+    "Both methods score every fc2 unit above `used` - 1 below the units of real classes, on every dataset"
+    stat = lambda rep: min(unused_below(v, used) for pair in rep.values() for v in pair)
+    first = {f"{d} {m}": round(unused_below(v, used), 3) for d, pair in replicates[0].items() for m, v in zip(('Shapley', 'switches'), pair)}
+    return decide([stat(r) for r in replicates], threshold, what=f'smallest share of (unit >= {used}, unit < {used}) pairs ordered low-high', over=OVER,
+                  detail='first replicate: ' + ', '.join(f"{k} {v}" for k, v in first.items()))
 
 # %% ../nbs/13_paper_neurons.ipynb #a8ead8e3
 def claim_top_stable(values, stderr, k:int=10, samples:int=0) -> Decision:

@@ -155,7 +155,6 @@ CAUSES = {
     'substituted data': "a data set standing in for the paper's (Galaxy Zoo 1 for Galaxy Zoo 2)",
     'deviation': 'a documented deviation of ours from the paper',
     'paper': 'the claim fails at the paper\'s own scale',
-    'ties': 'exact ties in the values: a top-k or bottom-k set is then a random pick among the tied units, not a choice of the methods',
 }
 
 def cause_of(d:Decision, # the decision

@@ -34,8 +34,9 @@ def test_sample_writes_indices_and_scores(saved_model, tmp_path):
 
 def test_sample_is_deterministic_for_a_seed(saved_model):
     runs = [json.loads(cli_inprocess('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--technique', t,
-                           '--limit', '600', '--seed', '3', '--json').stdout)['indices'] for t in ('vas', 'vas', 'max_margin')]
+                           '--limit', '600', '--seed', str(seed), '--json').stdout)['indices'] for t, seed in (('vas', 3), ('vas', 3), ('max_margin', 3), ('vas', 4))]
     assert runs[0] == runs[1] and len(runs[2]) == 30
+    assert runs[3] != runs[0] and len(runs[3]) == len(runs[0])  # and another seed draws another sample: the seed is used
 
 
 @pytest.mark.parametrize('args, words', [
