@@ -408,6 +408,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser('docs', help='run the library notebooks and render them, with an index, as HTML pages')
     d.add_argument('--out', default='docs', help='output folder (default: ./docs)')
     d.add_argument('--no-execute', dest='execute', action='store_false', help='render the notebooks as saved, without running them')
+    d.add_argument('--save-outputs', action='store_true', help='developers: write each run\'s outputs back into the notebooks (cleaned as nbdev_clean does)')
     return ap
 
 # %% ../nbs/18_cli.ipynb #ac91d747
@@ -472,7 +473,8 @@ def _cmd_zoo(args) -> int:
     return 0
 
 def _cmd_docs(args) -> int:
-    index = build_docs(check_write_dir(args.out, 'docs folder'), execute=args.execute, progress=sys.stderr.isatty())
+    index = build_docs(check_write_dir(args.out, 'docs folder'), execute=args.execute, progress=sys.stderr.isatty(),
+                       save_outputs=args.save_outputs)
     print(f"index: {index}", file=sys.stderr)
     return 0
 

@@ -359,15 +359,27 @@ def execute_notebook(notebook:Path, # the notebook to run (left unchanged)
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and 'nbdev_export(' in c.source)]
+    export = {i: c.source for i, c in enumerate(nb.cells) if c.cell_type == 'code' and 'nbdev_export(' in c.source}
+    for i in export: nb.cells[i].source = '# (nbdev_export: not run here)'  # the package is not rewritten
     err = ''
     try: NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(Path(notebook).parent)}}).execute()
     except Exception as e: err = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+    for i, s in export.items(): nb.cells[i].source, nb.cells[i].outputs = s, []
     tmp = Path(executed).with_name(f'.{Path(executed).name}.tmp')
     nbformat.write(nb, tmp); os.replace(tmp, executed)
     return err
 
 # %% ../nbs/04_report.ipynb #fd96ec83
+def _save_outputs(executed:Path, notebook:Path):
+    "Write an executed notebook over its source, cleaned the way `nbdev_clean` cleans (outputs kept, execution counts and metadata gone)"
+    import nbformat
+    from nbdev.clean import clean_nb
+    from nbdev.config import get_config
+    cfg, nb = get_config(path=notebook.parent), nbformat.read(executed, as_version=4)
+    clean_nb(nb, allowed_metadata_keys=cfg.allowed_metadata_keys.split(), allowed_cell_metadata_keys=cfg.allowed_cell_metadata_keys.split())
+    tmp = notebook.with_name(f'.{notebook.name}.tmp')
+    nbformat.write(nb, tmp); os.replace(tmp, notebook)
+
 def _docs_index(rows:list[dict], title:str) -> str:
     e = html.escape
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
@@ -381,6 +393,7 @@ def build_docs(out:Path, # the folder the pages and their index go to
                execute:bool=True, # run each notebook first (False: render them as saved)
                progress:bool=False, # a progress bar over the notebooks
                title:str='neuralrank: the library notebooks',
+               save_outputs:bool=False, # also write each successful run's outputs back into the notebook itself, cleaned as nbdev_clean does
               ) -> Path:
     "Each notebook run and rendered to `out/<name>.html` (its run beside it as `.ipynb`), and `out/index.html` listing them"
     import nbformat
@@ -391,6 +404,7 @@ def build_docs(out:Path, # the folder the pages and their index go to
         t0, executed = time.time(), out/nb.name
         err = execute_notebook(nb, executed) if execute else (shutil.copyfile(nb, executed) and '')
         page = render_html(executed, out/f'{nb.stem}.html')
+        if save_outputs and execute and not err: _save_outputs(executed, nb)
         t, s = notebook_heading(nbformat.read(executed, as_version=4))
         rows.append({'name': nb.stem, 'title': t, 'summary': s, 'page': page.name, 'error': err, 'seconds': time.time() - t0})
     (out/'index.html').write_text(_docs_index(rows, title), encoding='utf-8')
