@@ -32,8 +32,10 @@ def tables(runs:list[Path]) -> str:
         head = '| report | claim | ' + ' | '.join(r.name for r in runs) + ' |'
         rows = [head, '|' + '---|'*(2 + len(runs))]
         for stem in paper.reports:
-            for i, c in enumerate(next((d[stem] for d in data if stem in d), [])):  # a report's rows from the first run that has it
-                rows.append(f"| {stem.split('_', 1)[1]} | {c['claim']} | " + ' | '.join(_cell(d[stem][i]) if stem in d and i < len(d[stem]) else '' for d in data) + ' |')
+            texts = list(dict.fromkeys(c['claim'] for d in data for c in d.get(stem, [])))  # every run's claims, matched by their text
+            for t in texts:
+                cells = [next((_cell(c) for c in d.get(stem, []) if c['claim'] == t), 'not in this run') for d in data]
+                rows.append(f"| {stem.split('_', 1)[1]} | {t} | " + ' | '.join(cells) + ' |')
         counts = [f"{r.name}: {verdict_counts([c for s in paper.reports for c in d.get(s, [])])}"
                   + (f" (causes: {cause_counts([c for s in paper.reports for c in d.get(s, [])])})" if cause_counts([c for s in paper.reports for c in d.get(s, [])]) else '')
                   for r, d in zip(runs, data)]

@@ -34,7 +34,7 @@ __all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'VGG_LAYERS', 'CIF
            'claim_top_stable', 'rank_layers', 'agreement_table', 'switch_seeds', 'switch_replicates',
            'replicate_agreements', 'plot_agreement', 'vgg_target', 'cheap_scores', 'lenet_scores', 'vgg_scores',
            'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds', 'compression_row',
-           'compress_each', 'compression_over_seeds', 'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error',
+           'compression_over_seeds', 'pruned_specs', 'error_tables', 'fold_curves', 'claim_near_error',
            'claim_near_count', 'claim_beats', 'plot_removal', 'filter_maps', 'filter_strengths', 'claim_top_stronger',
            'plot_filter_maps']
 
@@ -368,12 +368,6 @@ def compression_row(zoo, spec:ModelSpec, layers, shape:tuple) -> dict:
     net, meta = zoo.get(spec), zoo.meta(spec.key)
     return {'architecture': _arch(net, layers, shape), 'error %': 100*(1 - meta['test_accuracy']), **compute_cost(net, shape),
             'retrain epochs': meta.get('epochs_run', 0) if spec.parent else 0}
-
-def compress_each(zoo, parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, shape:tuple, progress:bool=False, recipe:str='paper') -> pd.DataFrame:
-    "Prune `parent` to `target` by each ranking, retrain (`recipe`, early stopping) and tabulate"
-    specs = pruned_specs(parent, scores, target, p, recipe)
-    rows = {m: compression_row(zoo, s, list(target), shape) for m, s in tqdm(specs.items(), desc=f'prune and retrain {parent.label}', disable=not progress)}
-    return pd.DataFrame(rows).T.rename_axis('ranking')
 
 def compression_over_seeds(zoo, specs:list, # one dict ranking -> spec per model seed (`pruned_specs`)
                            layers, shape:tuple, progress:bool=False) -> pd.DataFrame:
