@@ -20,7 +20,7 @@ from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device, layer_outputs
-from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost
+from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost, with_ranks
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
 from . import __version__
@@ -191,7 +191,7 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
     _check_budget(costs, budget, name, log)
     cols = {m: unit_scores(net, layer, *data[m], m, **opts[m]) for m in methods}
     t = pd.DataFrame(cols).rename_axis('unit')
-    t = t.join(t.rank(ascending=False, method='first').astype(int).add_suffix(' rank')).sort_values(f'{methods[0]} rank')
+    t = with_ranks(t).sort_values(f'{methods[0]} rank', kind='stable')
     meta = {'model': desc, 'layer': name, 'module': type(mod).__name__, 'units': len(t), 'target': target, 'n': len(y),
             'methods': list(methods), 'seed': seed, 'neuralrank': __version__}
     return t, meta

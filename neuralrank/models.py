@@ -291,10 +291,12 @@ def progress_bar(progress:bool=True, # False: no bar
                 ):
     "A tqdm bar on a terminal or in a notebook, else one plain line per 30 s (logs, CI, batch jobs)"
     import sys
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm as auto_tqdm
+    from tqdm.std import tqdm  # plain text: tqdm.auto's notebook widget ignores `file`
     notebook = stream is None and 'ipykernel' in sys.modules  # a Jupyter cell shows tqdm's widget
     stream = stream or sys.stderr
-    if not progress or notebook or getattr(stream, 'isatty', lambda: False)(): return tqdm(disable=not progress, file=stream, **kw)
+    if notebook: return auto_tqdm(disable=not progress, **kw)
+    if not progress or getattr(stream, 'isatty', lambda: False)(): return tqdm(disable=not progress, file=stream, **kw)
     return tqdm(file=_Lines(stream), **({'mininterval': 30, 'ascii': True, 'ncols': 100} | kw))
 
 # %% ../nbs/01_models.ipynb #2fd45d14

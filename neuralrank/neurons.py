@@ -19,7 +19,7 @@ from .checks import InputError
 
 # %% auto #0
 __all__ = ['UNIT_RANKINGS', 'l1_scores', 'activation_scores', 'random_scores', 'shapley_estimate', 'unit_scores', 'check_methods',
-           'rank_units', 'ranking_cost']
+           'with_ranks', 'rank_units', 'ranking_cost']
 
 # %% ../nbs/11_neurons.ipynb #22a1b3db
 def _producer(model:nn.Module, layer) -> nn.Module:
@@ -80,11 +80,15 @@ def check_methods(methods) -> tuple[str, ...]:
     if bad or not methods: raise InputError(f"unknown ranking method {', '.join(map(repr, bad)) or '(none given)'}: use {', '.join(UNIT_RANKINGS)} or all")
     return tuple(methods)
 
+def with_ranks(scores:pd.DataFrame) -> pd.DataFrame:
+    "Score columns joined by a `<method> rank` column each (1 = most important); tied scores share their best rank"
+    return scores.join(scores.rank(ascending=False, method='min').astype(int).add_suffix(' rank'))
+
 def rank_units(model, layer, x, y, methods=('shapley', 'switches', 'l1', 'activation', 'random'), options:dict|None=None) -> pd.DataFrame:
     "Scores (columns: methods) and ranks (`<method> rank`, 1 = most important) of every unit (rows)"
     methods = check_methods(methods)
     t = pd.DataFrame({m: unit_scores(model, layer, x, y, m, **(options or {}).get(m, {})) for m in methods}).rename_axis('unit')
-    return t.join(t.rank(ascending=False, method='first').astype(int).add_suffix(' rank'))
+    return with_ranks(t)
 
 # %% ../nbs/11_neurons.ipynb #179e2d69
 def _switch_cost(model, layer, x, y, epochs:int=5, batch_size:int=256, **_) -> tuple[str, float]:

@@ -590,7 +590,7 @@ def centre_on(boot:pd.DataFrame, point:pd.Series) -> pd.DataFrame:
 # %% ../nbs/06_paper_neuralrank.ipynb #ad84de0b
 def pooled_taus(points:dict, boots:dict) -> tuple[pd.Series, pd.DataFrame]:
     "Mean Kendall tau over targets per estimator: the point values, and one row per resample"
-    return pd.concat({t: a.kendall_tau for t, a in points.items()}, axis=1).mean(1), sum(boots.values())/len(boots)
+    return pd.concat({t: a.kendall_tau for t, a in points.items()}, axis=1).mean(axis=1), sum(boots.values())/len(boots)
 
 def _pooled(agreements:list[pd.DataFrame], col:str, how:str='mean') -> pd.Series:
     return getattr(pd.concat([a[col] for a in agreements], axis=1), how)(axis=1)

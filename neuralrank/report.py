@@ -15,9 +15,9 @@ from .checks import InputError
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of, decide
 
 # %% auto #0
-__all__ = ['Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
-           'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'substituted_note',
-           'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
+__all__ = ['KERNEL_ARGS', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir',
+           'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts',
+           'substituted_note', 'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
 
 # %% ../nbs/04_report.ipynb #7f88d3ea
 @dataclass
@@ -176,6 +176,9 @@ def render_html(notebook:Path, # an executed notebook
     tmp.write_text(body, encoding='utf-8'); os.replace(tmp, page)
     return page
 
+# %% ../nbs/04_report.ipynb #7676696f
+KERNEL_ARGS = ['--IPKernelApp.log_level=ERROR']  # arguments to every kernel the runner starts: errors only
+
 # %% ../nbs/04_report.ipynb #6730a91c
 @dataclass
 class ReportRun:
@@ -210,7 +213,8 @@ def run_report(nb:Path, # the report notebook
     try:
         with stderr_to(out_dir/'kernel.log'):
             pm.execute_notebook(str(nb), str(executed), parameters={**parameters, 'out_dir': str(out_dir)},
-                                kernel_name=kernel, language='python', cwd=str(out_dir), progress_bar=False, log_output=False)
+                                kernel_name=kernel, language='python', cwd=str(out_dir), progress_bar=False, log_output=False,
+                                extra_arguments=KERNEL_ARGS)
     except Exception as e:
         ok = False
         err = f"{e.ename}: {e.evalue}" if hasattr(e, 'ename') else f"{type(e).__name__}: {e}"
@@ -362,7 +366,7 @@ def execute_notebook(notebook:Path, # the notebook to run (left unchanged)
     export = {i: c.source for i, c in enumerate(nb.cells) if c.cell_type == 'code' and 'nbdev_export(' in c.source}
     for i in export: nb.cells[i].source = '# (nbdev_export: not run here)'  # the package is not rewritten
     err = ''
-    try: NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(Path(notebook).parent)}}).execute()
+    try: NotebookClient(nb, timeout=timeout, kernel_name='python3', extra_arguments=KERNEL_ARGS, resources={'metadata': {'path': str(Path(notebook).parent)}}).execute()
     except Exception as e: err = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
     for i, s in export.items(): nb.cells[i].source, nb.cells[i].outputs = s, []
     tmp = Path(executed).with_name(f'.{Path(executed).name}.tmp')

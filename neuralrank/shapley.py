@@ -297,7 +297,7 @@ class ShapleyResult(UnitScores):
 
     def __repr__(self):
         top = ', '.join(f"{i}: {self.values[i]:.4f}" for i in self.ranking[:5])
-        return f"ShapleyResult({self.method}, layer {self.layer}, {len(self)} units, top {top}; {self.evaluations:,} coalitions in {self.seconds:.1f} s)"
+        return f"ShapleyResult({self.method}, layer {self.layer}, {len(self)} units, top {top}; {self.evaluations:,} coalitions)"
 
 # %% ../nbs/09_shapley.ipynb #dbd5dc08
 def _values_of(model, layer, x, y, coalitions, batch_size, cut):

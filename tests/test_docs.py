@@ -21,3 +21,24 @@ def test_docs_refuses_a_file_as_folder(tmp_path):
     (tmp_path/'f').write_text('x')
     r = cli_inprocess('docs', '--out', tmp_path/'f')
     assert r.returncode == 2 and r.stderr.startswith('neuralrank: error: docs folder') and 'is a file' in r.stderr
+
+
+def _outputs(nb):
+    return [o for c in nb['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
+
+
+def _text(o):
+    return ''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) + ''.join(o.get('data', {}).get('text/html', ''))
+
+
+def test_library_notebooks_carry_outputs_that_do_not_churn():
+    "Saved by `neuralrank docs --save-outputs`: every notebook shows something, nothing failed, no temporary paths or widgets"
+    import json
+    for p in sorted((REPO/'nbs').glob('*.ipynb')):
+        outs = _outputs(json.loads(p.read_text()))
+        assert outs, f'{p.name} carries no outputs: run `neuralrank docs --save-outputs`'
+        assert not [o for o in outs if o['output_type'] == 'error'], f'{p.name} was saved with an error'
+        for o in outs:
+            t = _text(o)
+            assert not re.search(r'/tmp/|ipykernel_\d+', t), (p.name, t[:200])  # a run's own paths change every run
+            assert 'application/vnd.jupyter.widget-view+json' not in o.get('data', {}), p.name  # widget ids are random
