@@ -18,9 +18,12 @@ from .shapley import cut_at, fast_coalition_values
 from .units import coalition_values
 from .checks import InputError, check_count
 from .zoo import ModelSpec, register_transform
+from .neurons import unit_producer, unit_scores
+import torch_pruning as tp
 
 # %% auto #0
-__all__ = ['RETRAIN', 'RECIPES', 'compute_cost', 'prune_units', 'removal_curve', 'keep_top', 'pruned_spec']
+__all__ = ['RETRAIN', 'RECIPES', 'compute_cost', 'graph_prune', 'prune_units', 'removal_curve', 'keep_top', 'UnitImportance',
+           'unit_importance', 'pruned_spec']
 
 # %% ../nbs/12_compress.ipynb #4a4c2235
 def compute_cost(model:nn.Module, input_shape:tuple) -> dict:
@@ -68,27 +71,69 @@ def _slice_in(m:nn.Module, keep:torch.Tensor, n_units:int) -> nn.Module:
         if m.bias is not None: new.bias.copy_(m.bias)
     return new.to(m.weight.device).train(m.training)
 
-# %% ../nbs/12_compress.ipynb #c59a826d
-def prune_units(model:nn.Module, # a chain of nn.Sequential (LeNet-5, VGG-16, the paper CNN)
+# %% ../nbs/12_compress.ipynb #f0029064
+def _out_units(m:nn.Module) -> int: return m.out_channels if isinstance(m, nn.Conv2d) else m.out_features
+
+def _checked_keep(name:str, idx, N:int) -> torch.Tensor:
+    "Sorted unit indices to keep, refused unless they are 1 to N distinct indices in 0..N-1"
+    idx = torch.as_tensor(sorted({int(i) for i in idx}), dtype=torch.long)
+    if len(idx) == 0 or idx.min() < 0 or idx.max() >= N: raise InputError(f"keep for {name} must be between 1 and {N} unit indices in 0..{N-1}")
+    return idx
+
+def _chain_prune(out:nn.Module, layer, idx) -> None:
+    "Cut `layer`'s units out of a chain of nn.Sequential in place: its producer, batch norms, and the next conv or dense layer"
+    name, _ = layer_module(out, layer)
+    cut = cut_at(out, layer)
+    prod = [m for m in cut.head if isinstance(m, (nn.Conv2d, nn.Linear))][-1]
+    idx, names = _checked_keep(name, idx, _out_units(prod)), _names(out)
+    for m in cut.head[cut.head.index(prod):] + cut.skip:
+        if m is prod or isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)): _set(out, names[id(m)], _slice_out(m, idx))
+    _set(out, names[id(cut.linear)], _slice_in(cut.linear, idx, _out_units(prod)))
+
+# %% ../nbs/12_compress.ipynb #55c07e9b
+def _out_pruned(item) -> bool: return getattr(item.dep.handler, '__name__', '') == 'prune_out_channels'
+
+def _pruning_group(DG, out:nn.Module, layer, idx):
+    "Torch-Pruning's group that removes `layer`'s units not in `idx` (None when all are kept)"
+    prod = unit_producer(out, layer)
+    N = _out_units(prod)
+    idx = _checked_keep(layer_module(out, layer)[0], idx, N)
+    drop = sorted(set(range(N)) - set(idx.tolist()))
+    fn = tp.prune_conv_out_channels if isinstance(prod, nn.Conv2d) else tp.prune_linear_out_channels
+    return DG.get_pruning_group(prod, fn, idxs=drop) if drop else None
+
+def graph_prune(model:nn.Module, # any model Torch-Pruning can trace
+                keep:dict, # layer -> indices of the units to keep (exact counts)
+                example:torch.Tensor, # an input batch to trace the graph with
+               ) -> nn.Module:
+    "A smaller copy of `model` with only the `keep` units of each layer; what is coupled to them is sliced too"
+    out = copy.deepcopy(model).eval()
+    DG = tp.DependencyGraph().build_dependency(out, example_inputs=example[:2].to(model_device(out)), verbose=False)
+    groups, owner = [], {}
+    for layer, idx in keep.items():
+        if (g := _pruning_group(DG, out, layer, idx)) is None: continue
+        for it in g:
+            m = it.dep.target.module
+            if _out_pruned(it) and isinstance(m, nn.Module) and owner.setdefault(m, layer) != layer:
+                raise InputError(f"{layer} and {owner[m]} share their channels (Torch-Pruning prunes them as one group, "
+                                 "e.g. through a residual addition): keep units in one of them")
+        groups.append(g)
+    for g in groups: g.prune()
+    return out.train(model.training)
+
+# %% ../nbs/12_compress.ipynb #36c66c47
+def prune_units(model:nn.Module, # any classifier
                 keep:dict, # layer -> indices of the units to keep
+                example:torch.Tensor|None=None, # an input batch: needed only for a model that is not a chain
                ) -> nn.Module:
     "A smaller copy of `model` with only the `keep` units of each layer, removed physically"
-    out = copy.deepcopy(model)
-    for layer, idx in keep.items():
-        name, mod = layer_module(out, layer)
-        cut = cut_at(out, layer)
-        if cut is None: raise InputError(f"cannot prune {name}: the model is not a chain of nn.Sequential with a conv or dense layer after it")
-        idx = torch.as_tensor(sorted(int(i) for i in idx), dtype=torch.long)
-        producers = [m for m in cut.head if isinstance(m, (nn.Conv2d, nn.Linear))]
-        prod = producers[-1]
-        N = prod.out_channels if isinstance(prod, nn.Conv2d) else prod.out_features
-        if len(idx) == 0 or idx.min() < 0 or idx.max() >= N: raise InputError(f"keep for {name} must be between 1 and {N} unit indices in 0..{N-1}")
-        names = _names(out)
-        after = cut.head[cut.head.index(prod):] + cut.skip
-        for m in after:
-            if m is prod or isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)): _set(out, names[id(m)], _slice_out(m, idx))
-        _set(out, names[id(cut.linear)], _slice_in(cut.linear, idx, N))
-    return out
+    if all(cut_at(model, layer) is not None for layer in keep):  # a chain of nn.Sequential: exact, by hand, no tracing
+        out = copy.deepcopy(model)
+        for layer, idx in keep.items(): _chain_prune(out, layer, idx)
+        return out
+    if example is None: raise InputError("the model is not a chain of nn.Sequential: give an input batch (example=) "
+                                         "so Torch-Pruning can trace its graph")
+    return graph_prune(model, keep, example)
 
 # %% ../nbs/12_compress.ipynb #6893d0c8
 def removal_curve(model:nn.Module, layer, x:torch.Tensor, y:torch.Tensor,
@@ -119,6 +164,33 @@ def keep_top(scores:dict, # layer -> one score per unit (higher = more important
         out[layer] = sorted(np.argsort(-s, kind='stable')[:n].tolist())
     return out
 
+# %% ../nbs/12_compress.ipynb #cc81302c
+def _places(s) -> torch.Tensor:
+    "Each unit's place in keep_top's order, as a score: N for the first kept, 1 for the last (distinct, so sorts agree)"
+    s = np.asarray(s, dtype=float)
+    place = np.empty(len(s)); place[np.argsort(-s, kind='stable')] = np.arange(len(s), 0, -1)
+    return torch.as_tensor(place)
+
+class UnitImportance(tp.importance.Importance):
+    "Torch-Pruning importance from our unit scores: layer -> one score per unit (higher = more important)"
+    def __init__(self, model:nn.Module, scores:dict):
+        self.scores = {unit_producer(model, layer): _places(s) for layer, s in scores.items()}
+
+    def __call__(self, group):
+        "The group's scores for the channels it would remove, or None (not ours to rank)"
+        for it in group:
+            s = self.scores.get(it.dep.target.module) if isinstance(it.dep.target.module, nn.Module) else None
+            if s is not None and _out_pruned(it): return s[list(it.idxs)]
+        return None
+
+# %% ../nbs/12_compress.ipynb #234cf9c0
+def unit_importance(model:nn.Module, layers:list, x:torch.Tensor, y:torch.Tensor,
+                    method:str='shapley', # a name in `UNIT_RANKINGS`: shapley, switches, l1, activation, random
+                    **options, # passed to the ranking (as for `unit_scores`)
+                   ) -> UnitImportance:
+    "A Torch-Pruning importance from one of our rankings, computed on each of `layers`"
+    return UnitImportance(model, {layer: unit_scores(model, layer, x, y, method, **options) for layer in layers})
+
 # %% ../nbs/12_compress.ipynb #a06e3b1e
 def _natural(name:str): s = name.rstrip('0123456789'); return (s, int(name[len(s):] or 0))
 
@@ -126,14 +198,19 @@ _NOT_LAYERS = ('ranking', 'recipe')  # transform arguments that name how, not wh
 
 def _prune_apply(model, x, y, ranking:str='', recipe:str='', **keep):
     keep = {layer: [int(i) for i in idx] for layer, idx in keep.items()}
-    return prune_units(model, keep), {'keep': keep}
+    return prune_units(model, keep, x[:2]), {'keep': keep, 'input_shape': list(x.shape[1:])}
 
 def _prune_describe(args:dict) -> str:
     sizes = '-'.join(str(len(args[k])) for k in sorted((k for k in args if k not in _NOT_LAYERS), key=_natural))
     how = f" ({args['recipe']} recipe)" if args.get('recipe') else ''
     return (f"prune {args['ranking']} {sizes}" if args.get('ranking') else f"prune {sizes}") + how
 
-register_transform('prune', _prune_apply, lambda parent, info: prune_units(parent, info['keep']), _prune_describe)
+def _prune_rebuild(parent, info):
+    "The pruned architecture from the parent, for loading its weights (models pruned before graphs were allowed are chains)"
+    shape = info.get('input_shape')
+    return prune_units(parent, info['keep'], torch.zeros(2, *shape) if shape else None)
+
+register_transform('prune', _prune_apply, _prune_rebuild, _prune_describe)
 
 RETRAIN = dict(optimizer='sgd', lr=0.1, lr_end=0.001, momentum=0.9, weight_decay=5e-4, patience=2, holdout=0.1)
 RECIPES = {'paper': {}, 'low lr': {'lr': 0.01, 'lr_end': 1e-4}}  # changes to RETRAIN: the paper's as stated, and one tenth of its rates

@@ -18,11 +18,11 @@ from .switches import importance_switch
 from .checks import InputError
 
 # %% auto #0
-__all__ = ['UNIT_RANKINGS', 'l1_scores', 'activation_scores', 'random_scores', 'shapley_estimate', 'unit_scores', 'check_methods',
-           'with_ranks', 'rank_units', 'ranking_cost']
+__all__ = ['UNIT_RANKINGS', 'unit_producer', 'l1_scores', 'activation_scores', 'random_scores', 'shapley_estimate', 'unit_scores',
+           'check_methods', 'with_ranks', 'rank_units', 'ranking_cost']
 
 # %% ../nbs/11_neurons.ipynb #22a1b3db
-def _producer(model:nn.Module, layer) -> nn.Module:
+def unit_producer(model:nn.Module, layer) -> nn.Module:
     "The last convolution or dense layer that runs up to the layer's output: the one whose outputs are the units"
     chain = leaves_through(model, layer)
     mods = chain[0][:chain[1]] if chain else list(layer_module(model, layer)[1].modules())
@@ -32,7 +32,7 @@ def _producer(model:nn.Module, layer) -> nn.Module:
 
 def l1_scores(model, layer, x=None, y=None) -> np.ndarray:
     "L1 norm of each unit's incoming weights"
-    w = _producer(model, layer).weight.detach()
+    w = unit_producer(model, layer).weight.detach()
     return w.abs().flatten(1).sum(1).cpu().numpy().astype(float)
 
 def activation_scores(model, layer, x, y=None) -> np.ndarray:
@@ -113,7 +113,7 @@ def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                 ) -> dict:
     "The work a ranking method will do on (x, y) and a rough time for it here, measured on a pilot"
     if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
-    if method == 'l1': _producer(model, layer)  # a layer l1 cannot rank is refused here, before the others' work
+    if method == 'l1': unit_producer(model, layer)  # a layer l1 cannot rank is refused here, before the others' work
     cost = {'shapley': _shapley_cost, 'switches': _switch_cost}.get(method, _forward_cost if method == 'activation' else None)
     work, seconds = cost(model, layer, x, y, **options) if cost else ('no pass over the data', 0.)
     return {'method': method, 'work': work, 'seconds': seconds}

@@ -295,9 +295,16 @@ class ShapleyResult(UnitScores):
     seconds:float # wall time
     info:dict=field(default_factory=dict) # method details (k, permutations, v(full), v(empty), ...)
 
+    @property
+    def path(self) -> str:
+        "How the coalition values were computed: the fast exact path (one product per coalition block) or one forward pass each"
+        if self.info.get('closed_form'): return 'closed form at the logits'
+        if self.info.get('fast_path'): return 'fast path'
+        return 'per-coalition forward passes (the layer is not followed by an affine map in a chain)'
+
     def __repr__(self):
         top = ', '.join(f"{i}: {self.values[i]:.4f}" for i in self.ranking[:5])
-        return f"ShapleyResult({self.method}, layer {self.layer}, {len(self)} units, top {top}; {self.evaluations:,} coalitions)"
+        return f"ShapleyResult({self.method}, layer {self.layer}, {len(self)} units, top {top}; {self.evaluations:,} coalitions, {self.path})"
 
 # %% ../nbs/09_shapley.ipynb #dbd5dc08
 def _values_of(model, layer, x, y, coalitions, batch_size, cut):

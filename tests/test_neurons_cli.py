@@ -94,3 +94,27 @@ def test_rgb_model_reads_a_grey_target_with_a_warning(tmp_path):
     r = cli_inprocess('neurons', '--model', tmp_path/'rgb.pt', '--layer', '1', '--target', 'mnist', '--limit', 50, '--method', 'l1,activation')
     assert r.returncode == 0, r.stderr
     assert 'warning: the model reads RGB images and mnist\'s are grey: each grey value is given in all three channels' in r.stderr
+
+
+@pytest.mark.parametrize('arch, layer, units', [('resnet18', 'layer1.0.conv1', 64), ('mobilenet_v3_small', 'features.4.block.0.0', 96)])
+def test_torchvision_graph_ranked_by_the_command_and_pruned_to_half(tmp_path, arch, layer, units):
+    "Residual additions, batch norm, depthwise convolutions, squeeze-excitation: ranked through hooks, pruned by Torch-Pruning"
+    import torchvision
+    from neuralrank.compress import prune_units, keep_top, compute_cost
+    torch.manual_seed(0)
+    m = getattr(torchvision.models, arch)(num_classes=10).eval()
+    torch.save(m, tmp_path/'net.pt')
+    r = cli('neurons', '--model', tmp_path/'net.pt', '--layer', layer, '--target', 'cifar10-rgb', '--limit', 32,
+            '--method', 'l1,activation,random', '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert (res['layer'], res['units'], res['module']) == (layer, units, 'Conv2d')
+    l1 = dict((u['unit'], u['l1']) for u in res['units_ranked'])
+    keep = keep_top({layer: [l1[i] for i in range(units)]}, {layer: units//2})
+    x = torch.rand(4, 3, 32, 32)
+    small = prune_units(m, keep, x)
+    assert small.get_submodule(layer).out_channels == units//2 and small(x).shape == (4, 10)
+    before, after = compute_cost(m, (3, 32, 32)), compute_cost(small, (3, 32, 32))
+    assert after['parameters'] < before['parameters'] and after['FLOPs'] < before['FLOPs']
+    kept = m.get_submodule(layer).weight[keep[layer]]
+    assert torch.equal(small.get_submodule(layer).weight, kept)  # the units keep_top chose, in index order
