@@ -27,8 +27,8 @@ from . import __version__
 from torch import nn
 
 # %% auto #0
-__all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'class_labels', 'rank_neurons', 'sample_test_set', 'plan_reports',
-           'Console', 'reproduce', 'main']
+__all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'class_labels', 'rank_neurons', 'rank_models', 'sample_test_set',
+           'plan_reports', 'Console', 'reproduce', 'main']
 
 # %% ../nbs/18_cli.ipynb #07fb9ae6
 def parse_target(target:str) -> tuple[str|Path, tuple|None]:
@@ -119,8 +119,8 @@ def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefi
     return zoo.load(hits[0]['key']), f"{hits[0]['label']} [{hits[0]['key']}]", ModelSpec.from_dict(hits[0]['spec']).dataset
 
 # %% ../nbs/18_cli.ipynb #79512c69
-def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, train=False):
-    "The target split in the model's input format, checked by one forward pass"
+def _target_images(model, target:str, dataset:str|None, limit, seed, data_root, train=False):
+    "The target split in the model's input format, its labels as loaded, and the model's output on two of its images"
     name, classes = parse_target(target)
     fmt = DATASETS[dataset] if dataset else (DATASETS[name] if isinstance(name, str) else None)
     grey = _input_grey(model, fmt.grey if fmt else True, target, warn=not train)
@@ -130,7 +130,12 @@ def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, tra
     except RuntimeError as e:
         raise InputError(f"the model cannot read {target} images of shape {tuple(x.shape[1:])} ({str(e).splitlines()[0][:160]}): give a target in the "
                          "format it was trained on, or a model that reads this size (an adaptive pooling before its dense layers does)") from None
-    return x, class_labels(out, y, check_classes(classes), target)
+    return x, y, out
+
+def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, train=False):
+    "The target split in the model's input format, checked by one forward pass, labelled as the model's outputs number them"
+    x, y, out = _target_images(model, target, dataset, limit, seed, data_root, train)
+    return x, class_labels(out, y, check_classes(parse_target(target)[1]), target)
 
 def _input_grey(model, grey:bool, target:str, warn:bool=True) -> bool:
     "Whether to give the model grey images: the target's own format, unless the model's first convolution reads the other"
@@ -195,6 +200,34 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
     meta = {'model': desc, 'layer': name, 'module': type(mod).__name__, 'units': len(t), 'target': target, 'n': len(y),
             'methods': list(methods), 'seed': seed, 'neuralrank': __version__}
     return t, meta
+
+# %% ../nbs/18_cli.ipynb #d3962c95
+def _model_names(models:list) -> list[str]:
+    "A short distinct name per model argument: a file's stem, else the argument itself"
+    stems = [Path(m).stem if Path(m).expanduser().is_file() else m for m in models]
+    return [s if stems.count(s) == 1 else m for s, m in zip(stems, models)]
+
+def rank_models(models:list, # files saved with torch.save(model, path), or zoo keys (prefixes) or labels
+                target:str, layer='last-hidden', dim:int=10, limit:int|None=None, device:str='auto', variant:str='standard',
+                data_root=None, seed:int=0, progress:bool=True, estimator='silhouette',
+                zoo_dir=None, # the zoo that zoo keys and labels name (default: the user cache's)
+               ) -> tuple[pd.DataFrame, dict]:
+    "Algorithm 1 over models named one by one: a sorted table, and what was run"
+    layer, ests = check_layer(layer), check_estimators(estimator)
+    dim, limit, seed = check_count(dim, '--dim'), check_count(limit, '--limit', allow_none=True), check_count(seed, '--seed', minimum=0)
+    tables, ns = [], {}
+    for arg, name in zip(tqdm(models, desc='ranking', unit='model', disable=not progress, file=sys.stderr), _model_names(models)):
+        model, desc, dataset = load_user_model(arg, zoo_dir, device)
+        x, y, _ = _target_images(model, target, dataset, limit, seed, data_root)
+        t = neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=ests)
+        ns[f"{'grey' if x.shape[1] == 1 else 'RGB'} {x.shape[-2]}x{x.shape[-1]}"] = len(y)
+        tables.append(t.assign(trained_on=dataset or '', classes='', arch=type(model).__name__, width='', key=desc, n=len(y)))
+    out = pd.concat(tables).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
+    out['rank'] = range(1, len(out) + 1)
+    meta = {'target': target, 'n': ns, 'layer': layer, 'dim': dim,
+            'estimator': ests[0] if len(ests) == 1 else ests, 'variant': variant, 'metric': 'cosine', 'limit': limit, 'seed': seed,
+            'zoo': 'the command line', 'models': len(out), 'skipped': [], 'neuralrank': __version__, 'torch': torch.__version__}
+    return out, meta
 
 # %% ../nbs/18_cli.ipynb #7d5f8135
 def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
@@ -353,6 +386,8 @@ def _reproduce_parser(sub):
 def _rank_parser(sub):
     k = sub.add_parser('rank', help='rank the models of a zoo folder for a target set')
     k.add_argument('--zoo', default=None, help='zoo folder (default: the user cache, where reproduce trains)')
+    k.add_argument('--model', action='append', default=None, help='rank these models instead of a whole zoo (repeat it): '
+                   'a file saved with torch.save(model, path), or a zoo key (prefix) or label')
     k.add_argument('--target', required=True, help="target: mnist:0-4, fashion, cifar10:5-9, or an ImageFolder path[:classes]")
     k.add_argument('--layer', default='last-hidden', help="a number is an index (5: L5 of the paper CNN), anything else a module name; "
                    "default last-hidden: each model's last latent layer, else the input of its last Linear")
@@ -423,8 +458,9 @@ def _rank_header(meta:dict) -> str:
     return '\n'.join(lines)
 
 def _cmd_rank(args) -> int:
-    t, meta = rank_zoo(args.zoo, args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root,
-                       args.seed, progress=sys.stderr.isatty(), estimator=args.estimator)
+    how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root, args.seed)
+    if args.model: t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator, zoo_dir=args.zoo)
+    else: t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator)
     if args.json: print(json.dumps({**meta, 'ranking': t.to_dict(orient='records')}, indent=1))
     else:
         print(_rank_header(meta))

@@ -171,7 +171,8 @@ def render_html(notebook:Path, # an executed notebook
     import nbformat
     from nbconvert import HTMLExporter
     notebook = Path(notebook); page = Path(page) if page else notebook.with_suffix('.html')
-    body, _ = HTMLExporter(template_name='lab', embed_images=True).from_notebook_node(nbformat.read(notebook, as_version=4))
+    exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_raw=True)  # raw cells: nbdev's front matter
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
     tmp = page.with_name(f'.{page.name}.tmp')
     tmp.write_text(body, encoding='utf-8'); os.replace(tmp, page)
     return page

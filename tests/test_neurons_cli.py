@@ -118,3 +118,21 @@ def test_torchvision_graph_ranked_by_the_command_and_pruned_to_half(tmp_path, ar
     assert after['parameters'] < before['parameters'] and after['FLOPs'] < before['FLOPs']
     kept = m.get_submodule(layer).weight[keep[layer]]
     assert torch.equal(small.get_submodule(layer).weight, kept)  # the units keep_top chose, in index order
+
+
+def test_rank_and_sample_take_saved_torchvision_models(tmp_path):
+    "`rank --model` (repeated) and `sample` on the same saved graphs, each given the target in its own input format"
+    import torchvision
+    torch.manual_seed(0)
+    for arch in ('resnet18', 'mobilenet_v3_small'): torch.save(getattr(torchvision.models, arch)(num_classes=10).eval(), tmp_path/f'{arch}.pt')
+    torch.save(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4*30*30, 10)).eval(), tmp_path/'grey.pt')  # reads grey 32x32
+    r = cli('rank', '--model', tmp_path/'resnet18.pt', '--model', tmp_path/'mobilenet_v3_small.pt', '--model', tmp_path/'grey.pt',
+            '--target', 'cifar10-rgb', '--limit', 60, '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert sorted(x['model'] for x in res['ranking']) == ['grey', 'mobilenet_v3_small', 'resnet18']
+    assert res['n'] == {'RGB 32x32': 60, 'grey 32x32': 60} and [x['rank'] for x in res['ranking']] == [1, 2, 3]
+    assert 'converted to grey' in r.stderr  # the grey model's target, said once
+    s = cli('sample', '--model', tmp_path/'resnet18.pt', '--layer', 'avgpool', '--target', 'cifar10-rgb', '--limit', 100, '--frac', 0.2, '--json')
+    assert s.returncode == 0, s.stderr
+    assert json.loads(s.stdout)['scores'][0]['size'] == 20
