@@ -201,7 +201,7 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
             'methods': list(methods), 'seed': seed, 'neuralrank': __version__}
     return t, meta
 
-# %% ../nbs/18_cli.ipynb #d3962c95
+# %% ../nbs/18_cli.ipynb #c7daeda1
 def _model_names(models:list) -> list[str]:
     "A short distinct name per model argument: a file's stem, else the argument itself"
     stems = [Path(m).stem if Path(m).expanduser().is_file() else m for m in models]
