@@ -20,6 +20,7 @@ from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device, layer_outputs
+from .cluster import executor, check_cluster, train_task, score_task
 from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost, with_ranks
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
@@ -34,6 +35,13 @@ __all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'class_labels', 'rank_
 def parse_target(target:str) -> tuple[str|Path, tuple|None]:
     "`'mnist:0-4'` -> `('mnist', (0, 1, 2, 3, 4))`; a folder (a path: `./birds`, `/data/birds`) comes back as a `Path`"
     return check_target(target, dataset_aliases())
+
+# %% ../nbs/18_cli.ipynb #f71b32b0
+def _rank_on(cluster:str, folder:Path, members:list, how:tuple, bar) -> pd.DataFrame:
+    "One group's rows, scored one task per model on the cluster"
+    with executor(cluster) as ex:
+        rows = ex.map(score_task, [(str(folder), m['key'], n, *how) for n, m, _, _ in members], done=lambda _: bar.update())
+    return pd.concat(rows).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
 
 # %% ../nbs/18_cli.ipynb #1011ff19
 def _distinct_names(metas):
@@ -69,20 +77,22 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
              dim:int=10, limit:int|None=None, device:str='auto', variant:str='standard', data_root=None, seed:int=0,
              progress:bool=True, # one progress bar over all models
              estimator='silhouette', # a name in `neuralrank.estimators.ESTIMATORS`, several (comma-separated), or 'all'
+             cluster:str|None=None, # None: in this process; 'local:N' or a Dask scheduler's address: one task per model there
             ) -> tuple[pd.DataFrame, dict]:
     "Algorithm 1 over every model of a zoo folder for a target: a sorted table, and what was run (models skipped included)"
     folder = check_read_dir(zoo_dir or user_cache_dir()/'zoo', 'zoo folder')
     name, classes = parse_target(target)
     layer = check_layer(layer)
     dim, limit, seed = check_count(dim, '--dim'), check_count(limit, '--limit', allow_none=True), check_count(seed, '--seed', minimum=0)
-    ests = check_estimators(estimator)
+    ests, cluster = check_estimators(estimator), check_cluster(cluster)
     groups, skipped = _zoo_groups(ModelZoo(folder, device=device, progress=False, data_root=data_root), layer, dim)
     bar, tables, ns = tqdm(total=sum(map(len, groups.values())), desc='ranking', unit='model', disable=not progress, file=sys.stderr), [], {}
     for (grey, size), members in groups.items():
         bar.set_description(f"loading {target} ({'grey' if grey else 'RGB'} {size}x{size})")
         x, y = load_split(name, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
         bar.set_description('ranking')
-        t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant, progress=bar, estimator=ests)
+        if cluster is None: t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant, progress=bar, estimator=ests)
+        else: t = _rank_on(cluster, folder, members, (name, classes, layer, dim, limit, device, variant, data_root, seed, ests, grey, size), bar)
         info = {n: (m['key'], s.dataset, 'all' if s.classes is None else ','.join(map(str, s.classes)), s.arch, s.width if s.arch in ('cnn', 'lite') else '') for n, m, s, _ in members}
         for i, col in enumerate(('key', 'trained_on', 'classes', 'arch', 'width')): t[col] = t.model.map(lambda n: info[n][i])
         t['n'] = ns[f"{'grey' if grey else 'RGB'} {size}x{size}"] = len(y)
@@ -305,18 +315,19 @@ def _zoo_table(metas:list[dict]) -> pd.DataFrame:
                           'training images': m['train_n'], 'epochs': m.get('epochs_run', m['spec']['epochs']),
                           'test images': m['test_n'], 'test accuracy': m['test_accuracy'], 'seed': m['spec'].get('seed', 0)} for m in metas])
 
-def _train_zoo(zplan, dev, zoo_dir:Path, data_root:str, console:Console) -> dict:
-    "Train every model the planned papers need (what is stored already is only checked); paper title -> its zoo table"
+def _trained_line(m:dict) -> str:
+    return f"trained {m['label']} [{m['spec']['arch']}] in {m['train_seconds']:.0f} s: test accuracy {m['test_accuracy']:.3f}"
+
+def _train_zoo(zplan, device:str, zoo_dir:Path, data_root:str, console:Console, ex) -> dict:
+    "Train every model the planned papers need on the executor (what is stored is only checked); paper title -> its zoo table"
     tables = {}
     for paper, p, specs in zplan:
-        zoo = ModelZoo(zoo_dir, device=dev, eval_limit=p.eval_n, progress=False, data_root=data_root)
+        zoo = ModelZoo(zoo_dir, device='cpu', eval_limit=p.eval_n, progress=False, data_root=data_root)
         todo = [s for s in specs if not zoo.has(s)]
-        console.done(f"zoo {zoo_dir}: {len(specs)} models for {paper.name} ({p.name} profile), {len(todo)} to train", step=False)
-        for i, s in enumerate(todo, 1):
-            console.doing(f"training {s.label} ({paper.name} {i}/{len(todo)})")
-            zoo.train_missing(s)
-            m = zoo.meta(s.key)
-            console.done(f"trained {m['label']} [{s.arch}] in {m['train_seconds']:.0f} s: test accuracy {m['test_accuracy']:.3f}")
+        console.done(f"zoo {zoo_dir}: {len(specs)} models for {paper.name} ({p.name} profile), {len(todo)} to train on {ex.name}", step=False)
+        console.doing(f"training {len(todo)} models for {paper.name} on {ex.name}")
+        ex.map(train_task, [(str(zoo_dir), s.to_dict(), device, p.eval_n, data_root) for s in todo],
+               done=lambda m: console.done(_trained_line(m)), gpu=device.startswith('cuda'))
         tables[paper.title] = _zoo_table([zoo.meta(s.key) for s in specs])
     return tables
 
@@ -335,12 +346,13 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
               seeds:int|None=None, # model seeds per paper, from `seed` on (None: each profile's own)
               options:dict|None=None, # papers' own options by name, e.g. {'variant': 'centroid'}
               progress:bool=True, # one overall progress bar on the console (else a plain line per step)
+              cluster:str|None=None, # None: in this process; 'local:N' or a Dask scheduler's address: zoo training and reports there
              ) -> tuple[list[ReportRun], Path]:
     "Train the shared zoo, run the report notebooks, write the index; returns the runs and the index path"
     plan, seed = plan_reports(only), check_count(seed, '--seed', minimum=0)
     for paper, _ in plan:
         if paper is not None: paper.profile(profile), paper.option_values(options), paper.seed_list(profile, seed, seeds)
-    dev = resolve_device(device)  # every check before the first folder is made
+    dev, cluster = resolve_device(device), check_cluster(cluster)  # every check before the first folder is made
     out = check_write_dir(out or f'reproduce-{profile}', '--out')
     zoo_dir = check_write_dir(zoo_dir or user_cache_dir()/'zoo', '--zoo')
     root = str(default_data_root(data_root).resolve())
@@ -348,18 +360,18 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
     t0, zplan = time.time(), _zoo_plan(plan, profile, seed, seeds)
     n_train = sum(not ModelZoo(zoo_dir, device='cpu', progress=False).has(s) for _, _, specs in zplan for s in specs)
     console = Console(n_train + sum(len(nbs) for _, nbs in plan), progress)
+    ex = executor(cluster)
+    on = str(dev) if cluster is None else device  # a cluster's workers resolve 'auto' themselves
     try:
-        zoos = _train_zoo(zplan, dev, zoo_dir, root, console)
+        zoos = _train_zoo(zplan, on, zoo_dir, root, console, ex)
         t_zoo, groups = time.time() - t0, []
-        params = dict(profile=profile, device=str(dev), seed=seed, seeds=seeds, data_root=root, zoo_dir=str(zoo_dir), progress=False)
+        params = dict(profile=profile, device=on, seed=seed, seeds=seeds, data_root=root, zoo_dir=str(zoo_dir), progress=False)
         for paper, nbs in plan:
-            runs = []
-            for nb in nbs:
-                console.doing(f"report {nb.stem}")
-                runs.append(run_report(nb, out/nb.stem, params | (paper.option_values(options) if paper else {})))
-                console.done(_report_line(runs[-1]))
+            console.doing(f"{len(nbs)} reports of {paper.name if paper else 'no paper'} on {ex.name}")
+            runs = ex.map(run_report, [(nb, out/nb.stem, params | (paper.option_values(options) if paper else {})) for nb in nbs],
+                          done=lambda r: console.done(_report_line(r)), gpu=on.startswith('cuda'))
             groups.append((paper.title if paper else 'Other reports', runs))
-    finally: console.close()
+    finally: console.close(); ex.close()
     seed_note = 'each profile\'s' if seeds is None else seeds
     header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **(options or {}), 'zoo training (s)': round(t_zoo, 1),
               'total (s)': round(time.time() - t0, 1), 'torch': torch.__version__, 'cpus': os.cpu_count(),
@@ -378,6 +390,7 @@ def _reproduce_parser(sub):
     r.add_argument('--zoo', default=None, help='shared model zoo folder (default: the user cache)')
     r.add_argument('--data-root', default=None, help='data root (default: NEURALRANK_DATA, else the user cache)')
     r.add_argument('--seed', type=int, default=0, help='the first model seed, and the seed of every subset and sample (default 0)')
+    r.add_argument('--cluster', default=None, help='local:N (N worker processes here) or a Dask scheduler address tcp://host:port: zoo training and reports run there (default: in this process)')
     r.add_argument('--seeds', type=int, default=None, help="model seeds per paper, from --seed on; each is trained as its own zoo entry (default: the profile's)")
     for p in papers:
         for k, o in p.options.items():
@@ -397,6 +410,7 @@ def _rank_parser(sub):
     k.add_argument('--variant', default='standard', choices=['standard', 'centroid'], help="the silhouette's definition (default standard)")
     k.add_argument('--estimator', default='silhouette', help=f"{', '.join(ESTIMATORS)}; several comma-separated (sorted by the first), or all (default silhouette)")
     k.add_argument('--device', default='auto')
+    k.add_argument('--cluster', default=None, help='local:N or a Dask scheduler address: one task per model there (default: in this process)')
     k.add_argument('--data-root', default=None)
     k.add_argument('--json', action='store_true', help='print JSON (the run metadata and the ranking) instead of a table')
 
@@ -460,7 +474,7 @@ def _rank_header(meta:dict) -> str:
 def _cmd_rank(args) -> int:
     how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root, args.seed)
     if args.model: t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator, zoo_dir=args.zoo)
-    else: t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator)
+    else: t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator, cluster=args.cluster)
     if args.json: print(json.dumps({**meta, 'ranking': t.to_dict(orient='records')}, indent=1))
     else:
         print(_rank_header(meta))
@@ -517,7 +531,7 @@ def _cmd_docs(args) -> int:
 def _cmd_reproduce(args) -> int:
     options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
     runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, check_count(args.seeds, '--seeds', allow_none=True),
-                            options, progress=sys.stderr.isatty())
+                            options, progress=sys.stderr.isatty(), cluster=args.cluster)
     failed = [r.name for r in runs if not r.ok]
     print(f"index: {index}", file=sys.stderr)
     if failed: print(f"neuralrank: {len(failed)} report(s) failed: {', '.join(failed)}", file=sys.stderr)

@@ -24,7 +24,7 @@ from .models import get_architecture, architecture_options
 __all__ = ['OPTIMIZERS', 'TRANSFORMS', 'TRANSFORM_MODULES', 'AUGMENTATIONS', 'resolve_device', 'lr_at', 'Transform',
            'register_transform', 'get_transform', 'crop_flip', 'ModelSpec', 'atomic_write', 'remove_stale_temps',
            'file_sha256', 'correct_items', 'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo',
-           'process_start', 'lock_record', 'read_lock', 'lock_is_stale']
+           'process_start', 'lock_record', 'read_lock', 'lock_is_stale', 'cluster_lock']
 
 # %% ../nbs/02_zoo.ipynb #6ff6e7cf
 def resolve_device(device:str|torch.device|None='auto') -> torch.device:
@@ -454,13 +454,31 @@ def lock_is_stale(path:Path, holder:dict|None, grace:float=10.) -> bool:
     if not _pid_alive(holder['pid']): return True
     return holder.get('start') is not None and process_start(holder['pid']) not in (None, holder['start'])
 
-# %% ../nbs/02_zoo.ipynb #8f886e85
+# %% ../nbs/02_zoo.ipynb #cfdf030c
 from contextlib import contextmanager
 
+@contextmanager
+def cluster_lock(name:str):
+    "Hold Dask's distributed `Lock` named `name` while this runs inside a Dask worker; yields whether it is held"
+    try:
+        from distributed import Lock, get_worker
+        get_worker()
+    except (ImportError, ValueError):
+        yield False
+        return
+    with Lock(name): yield True
+
+# %% ../nbs/02_zoo.ipynb #8f886e85
 @patch
 @contextmanager
 def lock(self:ModelZoo, spec:ModelSpec, poll:float=0.5):
-    "Hold the training lock of `spec` (waiting while another live process holds it)"
+    "Hold the training lock of `spec` (waiting while another live process holds it); on a cluster, its distributed lock first"
+    with cluster_lock(f'neuralrank-zoo-{spec.key}') as exclusive, self._file_lock(spec, exclusive, poll) as path: yield path
+
+@patch
+@contextmanager
+def _file_lock(self:ModelZoo, spec:ModelSpec, exclusive:bool=False, poll:float=0.5):
+    "The file lock; `exclusive`: the cluster lock is held, so another host's file lock is a dead worker's"
     path = self.folder/f'{spec.key}.lock'
     self.folder.mkdir(parents=True, exist_ok=True)
     told = False
@@ -468,7 +486,8 @@ def lock(self:ModelZoo, spec:ModelSpec, poll:float=0.5):
         try: fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY); break
         except FileExistsError:
             holder = read_lock(path)
-            if lock_is_stale(path, holder): path.unlink(missing_ok=True); continue
+            elsewhere = holder is not None and holder.get('host', socket.gethostname()) != socket.gethostname()
+            if lock_is_stale(path, holder) or (exclusive and elsewhere): path.unlink(missing_ok=True); continue
             if not told:
                 who = f"process {holder['pid']} on {holder.get('host', 'this machine')}" if holder else 'another process'
                 warnings.warn(f"waiting for {who} to finish training {spec.label} in {self.folder}"); told = True

@@ -38,3 +38,11 @@ def small_zoo(tmp_path_factory):
              ModelSpec('fashion', '0-4', arch='lite', train_size=1500, epochs=1)]
     zoo.ensure(specs)
     return folder, specs
+
+
+@pytest.fixture(scope='session')
+def smoke_run(tmp_path_factory):
+    "One smoke `reproduce` of every report from an empty zoo, in this process's way (no cluster), shared by the tests"
+    tmp = tmp_path_factory.mktemp('reproduce')
+    r = cli('reproduce', '--profile', 'smoke', '--out', tmp/'out', '--zoo', tmp/'zoo', '--device', 'cpu')
+    return tmp, r

@@ -11,13 +11,6 @@ REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neural
            'sampling_figure4', 'sampling_table4', 'sampling_figure5', 'sampling_figure6', 'sampling_figure7']
 
 
-@pytest.fixture(scope='module')
-def smoke_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('reproduce')
-    r = cli('reproduce', '--profile', 'smoke', '--out', tmp/'out', '--zoo', tmp/'zoo', '--device', 'cpu')
-    return tmp, r
-
-
 def test_smoke_reproduce_runs_every_report(smoke_run):
     tmp, r = smoke_run
     assert r.returncode == 0, r.stderr[-3000:]
