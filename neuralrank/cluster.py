@@ -64,7 +64,7 @@ def with_threads(threads:int, fn:Callable, *args):
 
 # %% ../nbs/14_cluster.ipynb #12ec6e68
 class DaskExecutor(InProcess):
-    "Run tasks on a Dask cluster: 'local:N' starts N single-threaded worker processes here, an address joins a scheduler"
+    "Run tasks on a Dask cluster: 'local:N' starts N worker processes here (one task at a time each), an address joins a scheduler"
     def __init__(self, address:str):
         from distributed import Client, LocalCluster
         self.name, self.cluster, self.threads = check_cluster(address), None, None
