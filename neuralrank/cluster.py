@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_cluster.ipynb #3095bfed
 from __future__ import annotations
-import logging, re
+import logging, os, re
 from typing import Callable
 
 from .checks import InputError
@@ -67,11 +67,12 @@ class DaskExecutor(InProcess):
     "Run tasks on a Dask cluster: 'local:N' starts N worker processes here (one task at a time each), an address joins a scheduler"
     def __init__(self, address:str):
         from distributed import Client, LocalCluster
-        self.name, self.cluster, self.threads = check_cluster(address), None, None
+        self.name, self.cluster, self.threads, self.environ = check_cluster(address), None, None, dict(os.environ)
         if self.name.startswith('local:'):
             self.cluster = LocalCluster(n_workers=int(self.name[6:]), threads_per_worker=1, processes=True, host='127.0.0.1',
                                         dashboard_address=None, silence_logs=logging.ERROR, env=same_threads())
             self.client, self.threads = Client(self.cluster), int(same_threads()['OMP_NUM_THREADS'])
+            self._restore_environ()
         else:
             try: self.client = Client(self.name, timeout=30)
             except OSError as e: raise InputError(f"cannot reach the Dask scheduler at {self.name} ({type(e).__name__}): start it with "
@@ -91,9 +92,14 @@ class DaskExecutor(InProcess):
             if done is not None: done(f.result())
         return [f.result() for f in futures]
 
+    def _restore_environ(self):
+        "Dask's nanny writes its workers' settings (OMP_NUM_THREADS=1, ...) into this process's environment at every spawn"
+        os.environ.clear(); os.environ.update(self.environ)
+
     def close(self):
         self.client.close()
         if self.cluster is not None: self.cluster.close()
+        self._restore_environ()  # a later subprocess of this process (a report kernel, a training run) gets its own threads
 
 # %% ../nbs/14_cluster.ipynb #8dc8b138
 def executor(cluster:str|None=None) -> InProcess:

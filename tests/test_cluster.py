@@ -1,5 +1,5 @@
 "Dask: reproduce and rank on a real local cluster give what the in-process run gives; a worker killed mid-training loses nothing."
-import json, logging, os, signal, time
+import json, os, signal, time
 from pathlib import Path
 import pytest
 from conftest import cli, cli_inprocess
@@ -46,12 +46,12 @@ def test_rank_on_a_local_cluster_matches_in_process(smoke_run):
 
 def test_a_worker_killed_during_training_loses_nothing(tmp_path):
     "Dask retries the dead worker's task on the other; the zoo ends complete, with no lock or partial file left"
-    from distributed import Client, LocalCluster
-    from neuralrank.cluster import train_task
+    from neuralrank.cluster import DaskExecutor, train_task
     from neuralrank.zoo import ModelSpec, ModelZoo
     specs = [ModelSpec('mnist', '0-4', train_size=1500, epochs=2, seed=s) for s in range(3)]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host='127.0.0.1', dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    environ = dict(os.environ)
+    with DaskExecutor('local:2') as ex:
+        client = ex.client
         futures = [client.submit(train_task, str(tmp_path), s.to_dict(), 'cpu', 200, os.environ['NEURALRANK_DATA'], pure=False)
                    for s in specs]
         time.sleep(3)  # both workers are training
@@ -59,6 +59,7 @@ def test_a_worker_killed_during_training_loses_nothing(tmp_path):
         victim = next(iter(pids.values()))
         os.kill(victim, signal.SIGKILL)
         metas = client.gather(futures)
+    assert dict(os.environ) == environ  # Dask's nanny set OMP_NUM_THREADS=1 here at every spawn: given back
     assert sorted(m['key'] for m in metas) == sorted(s.key for s in specs)
     zoo = ModelZoo(tmp_path, device='cpu', progress=False)
     assert all(zoo.checkpoint_state(zoo.meta(s.key)) == 'ok' for s in specs)
