@@ -37,10 +37,9 @@ def parse_target(target:str) -> tuple[str|Path, tuple|None]:
     return check_target(target, dataset_aliases())
 
 # %% ../nbs/18_cli.ipynb #f71b32b0
-def _rank_on(cluster:str, folder:Path, members:list, how:tuple, bar) -> pd.DataFrame:
-    "One group's rows, scored one task per model on the cluster"
-    with executor(cluster) as ex:
-        rows = ex.map(score_task, [(str(folder), m['key'], n, *how) for n, m, _, _ in members], done=lambda _: bar.update())
+def _rank_on(ex, folder:Path, members:list, how:tuple, bar) -> pd.DataFrame:
+    "One group's rows, scored one task per model on the cluster's executor"
+    rows = ex.map(score_task, [(str(folder), m['key'], n, *how) for n, m, _, _ in members], done=lambda _: bar.update())
     return pd.concat(rows).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
 
 # %% ../nbs/18_cli.ipynb #1011ff19
@@ -87,16 +86,19 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
     ests, cluster = check_estimators(estimator), check_cluster(cluster)
     groups, skipped = _zoo_groups(ModelZoo(folder, device=device, progress=False, data_root=data_root), layer, dim)
     bar, tables, ns = tqdm(total=sum(map(len, groups.values())), desc='ranking', unit='model', disable=not progress, file=sys.stderr), [], {}
-    for (grey, size), members in groups.items():
-        bar.set_description(f"loading {target} ({'grey' if grey else 'RGB'} {size}x{size})")
-        x, y = load_split(name, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
-        bar.set_description('ranking')
-        if cluster is None: t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant, progress=bar, estimator=ests)
-        else: t = _rank_on(cluster, folder, members, (name, classes, layer, dim, limit, device, variant, data_root, seed, ests, grey, size), bar)
-        info = {n: (m['key'], s.dataset, 'all' if s.classes is None else ','.join(map(str, s.classes)), s.arch, s.width if s.arch in ('cnn', 'lite') else '') for n, m, s, _ in members}
-        for i, col in enumerate(('key', 'trained_on', 'classes', 'arch', 'width')): t[col] = t.model.map(lambda n: info[n][i])
-        t['n'] = ns[f"{'grey' if grey else 'RGB'} {size}x{size}"] = len(y)
-        tables.append(t)
+    ex = executor(cluster)  # started once for all groups (in this process: nothing to start)
+    try:
+        for (grey, size), members in groups.items():
+            bar.set_description(f"loading {target} ({'grey' if grey else 'RGB'} {size}x{size})")
+            x, y = load_split(name, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
+            bar.set_description('ranking')
+            if cluster is None: t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant, progress=bar, estimator=ests)
+            else: t = _rank_on(ex, folder, members, (name, classes, layer, dim, limit, device, variant, data_root, seed, ests, grey, size), bar)
+            info = {n: (m['key'], s.dataset, 'all' if s.classes is None else ','.join(map(str, s.classes)), s.arch, s.width if s.arch in ('cnn', 'lite') else '') for n, m, s, _ in members}
+            for i, col in enumerate(('key', 'trained_on', 'classes', 'arch', 'width')): t[col] = t.model.map(lambda n: info[n][i])
+            t['n'] = ns[f"{'grey' if grey else 'RGB'} {size}x{size}"] = len(y)
+            tables.append(t)
+    finally: ex.close()
     bar.close()
     out = pd.concat(tables).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
     out['rank'] = range(1, len(out) + 1)
