@@ -22,8 +22,8 @@ from .neurons import unit_producer, unit_scores
 import torch_pruning as tp
 
 # %% auto #0
-__all__ = ['RETRAIN', 'RECIPES', 'compute_cost', 'graph_prune', 'prune_units', 'removal_curve', 'keep_top', 'UnitImportance',
-           'unit_importance', 'pruned_spec']
+__all__ = ['RETRAIN', 'RECIPES', 'compute_cost', 'graph_prune', 'prune_units', 'removal_curve', 'keep_order', 'keep_top',
+           'UnitImportance', 'unit_importance', 'pruned_spec']
 
 # %% ../nbs/12_compress.ipynb #4a4c2235
 def compute_cost(model:nn.Module, input_shape:tuple) -> dict:
@@ -152,6 +152,10 @@ def removal_curve(model:nn.Module, layer, x:torch.Tensor, y:torch.Tensor,
     return pd.DataFrame(out, index=pd.Index(removed, name='removed'))
 
 # %% ../nbs/12_compress.ipynb #dafee93e
+def keep_order(s) -> np.ndarray:
+    "Unit indices from the most to the least important: the order keep_top keeps them in (ties: lower index first)"
+    return np.argsort(-np.asarray(s, dtype=float), kind='stable')
+
 def keep_top(scores:dict, # layer -> one score per unit (higher = more important)
              counts:dict, # layer -> how many units to keep
             ) -> dict:
@@ -161,14 +165,14 @@ def keep_top(scores:dict, # layer -> one score per unit (higher = more important
         s = np.asarray(scores[layer], dtype=float)
         check_count(n, f'units to keep in {layer}')
         if n > len(s): raise InputError(f"cannot keep {n} units in {layer}: it has {len(s)}")
-        out[layer] = sorted(np.argsort(-s, kind='stable')[:n].tolist())
+        out[layer] = sorted(keep_order(s)[:n].tolist())
     return out
 
 # %% ../nbs/12_compress.ipynb #cc81302c
 def _places(s) -> torch.Tensor:
     "Each unit's place in keep_top's order, as a score: N for the first kept, 1 for the last (distinct, so sorts agree)"
     s = np.asarray(s, dtype=float)
-    place = np.empty(len(s)); place[np.argsort(-s, kind='stable')] = np.arange(len(s), 0, -1)
+    place = np.empty(len(s)); place[keep_order(s)] = np.arange(len(s), 0, -1)
     return torch.as_tensor(place)
 
 class UnitImportance(tp.importance.Importance):
