@@ -20,7 +20,7 @@ from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device, layer_outputs
-from .cluster import executor, check_cluster, train_task, score_task
+from .cluster import executor, check_cluster, train_task, score_task, run_reports
 from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost, with_ranks
 from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
@@ -370,8 +370,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
         params = dict(profile=profile, device=on, seed=seed, seeds=seeds, data_root=root, zoo_dir=str(zoo_dir), progress=False)
         for paper, nbs in plan:
             console.doing(f"{len(nbs)} reports of {paper.name if paper else 'no paper'} on {ex.name}")
-            runs = ex.map(run_report, [(nb, out/nb.stem, params | (paper.option_values(options) if paper else {})) for nb in nbs],
-                          done=lambda r: console.done(_report_line(r)), gpu=on.startswith('cuda'))
+            runs = run_reports(ex, nbs, out, params | (paper.option_values(options) if paper else {}),
+                               done=lambda r: console.done(_report_line(r)), gpu=on.startswith('cuda'))
             groups.append((paper.title if paper else 'Other reports', runs))
     finally: console.close(); ex.close()
     seed_note = 'each profile\'s' if seeds is None else seeds

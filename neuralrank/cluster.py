@@ -11,9 +11,11 @@ from .checks import InputError
 from .zoo import ModelZoo, ModelSpec
 from .data import load_split
 from .rank import neural_rank
+from .report import run_report
 
 # %% auto #0
-__all__ = ['check_cluster', 'InProcess', 'same_threads', 'with_threads', 'DaskExecutor', 'executor', 'train_task', 'score_task']
+__all__ = ['check_cluster', 'InProcess', 'same_threads', 'with_threads', 'DaskExecutor', 'executor', 'train_task', 'score_task',
+           'report_task', 'has_report_slots', 'run_reports']
 
 # %% ../nbs/14_cluster.ipynb #9aaa5591
 def check_cluster(cluster:str|None) -> str|None:
@@ -37,6 +39,7 @@ class InProcess:
             args:list, # one tuple of arguments per task
             done:Callable|None=None, # called with each result as it arrives
             gpu:bool=False, # whether a task needs a GPU (here: this process's own)
+            resources:dict|None=None, # worker resources each task holds (here: none to hold)
            ) -> list:
         "fn(*a) for every a in args, results in the order of args"
         out = []
@@ -56,45 +59,57 @@ def same_threads() -> dict:
     n = str(torch.get_num_threads())
     return {'OMP_NUM_THREADS': n, 'MKL_NUM_THREADS': n}
 
-def with_threads(threads:int, fn:Callable, *args):
+def with_threads(threads:int|None, # None: the worker's OMP_NUM_THREADS, where it has one
+                 fn:Callable, *args):
     "fn(*args) with PyTorch at `threads` threads (a Dask worker's task thread starts at one, whatever the environment)"
     import torch
-    torch.set_num_threads(threads)
+    threads = threads or int(os.environ.get('OMP_NUM_THREADS') or 0)
+    if threads: torch.set_num_threads(threads)
     return fn(*args)
 
-# %% ../nbs/14_cluster.ipynb #12ec6e68
+# %% ../nbs/14_cluster.ipynb #8140de25
 class DaskExecutor(InProcess):
     "Run tasks on a Dask cluster: 'local:N' starts N worker processes here (one task at a time each), an address joins a scheduler"
     def __init__(self, address:str):
-        from distributed import Client, LocalCluster
+        from distributed import Client
         self.name, self.cluster, self.threads, self.environ = check_cluster(address), None, None, dict(os.environ)
-        if self.name.startswith('local:'):
-            self.cluster = LocalCluster(n_workers=int(self.name[6:]), threads_per_worker=1, processes=True, host='127.0.0.1',
-                                        dashboard_address=None, silence_logs=logging.ERROR, env=same_threads())
-            self.client, self.threads = Client(self.cluster), int(same_threads()['OMP_NUM_THREADS'])
-            self._restore_environ()
+        if self.name.startswith('local:'): self._start_local(int(self.name[6:]))
         else:
             try: self.client = Client(self.name, timeout=30)
             except OSError as e: raise InputError(f"cannot reach the Dask scheduler at {self.name} ({type(e).__name__}): start it with "
                                                   "`dask scheduler`, or give --cluster local:N") from None
 
+    def _start_local(self, n:int):
+        "N worker processes on 127.0.0.1, each at this process's threads and with one report slot"
+        from distributed import Client, LocalCluster
+        self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host='127.0.0.1', dashboard_address=None,
+                                    silence_logs=logging.ERROR, env=same_threads(), resources={'report': 1})
+        self.client, self.threads = Client(self.cluster), int(same_threads()['OMP_NUM_THREADS'])
+        self._restore_environ()
+
+    @property
+    def address(self) -> str:
+        "The scheduler's address, for a process that joins this cluster (a report's kernel)"
+        return self.client.scheduler.address
+
     def workers(self) -> dict:
         "Worker address -> its resources (the scheduler's view)"
         return {a: w.get('resources', {}) for a, w in self.client.scheduler_info()['workers'].items()}
 
-    def map(self, fn:Callable, args:list, done:Callable|None=None, gpu:bool=False) -> list:
+    def map(self, fn:Callable, args:list, done:Callable|None=None, gpu:bool=False, resources:dict|None=None) -> list:
         from distributed import as_completed
         if gpu and not any(r.get('GPU') for r in self.workers().values()):
             raise InputError(f"no worker of {self.name} offers a GPU: start workers with `dask worker ... --resources GPU=1`, or give --device cpu")
-        task = (lambda *a: (with_threads, self.threads, fn, *a)) if self.threads else (lambda *a: (fn, *a))
-        futures = [self.client.submit(*task(*a), pure=False, resources={'GPU': 1} if gpu else None) for a in args]
+        need = {**(resources or {}), **({'GPU': 1} if gpu else {})} or None
+        futures = [self.client.submit(with_threads, self.threads, fn, *a, pure=False, resources=need) for a in args]
         for f in as_completed(futures):
             if done is not None: done(f.result())
         return [f.result() for f in futures]
 
     def _restore_environ(self):
         "Dask's nanny writes its workers' settings (OMP_NUM_THREADS=1, ...) into this process's environment at every spawn"
-        os.environ.clear(); os.environ.update(self.environ)
+        os.environ.clear()
+        os.environ.update(self.environ)
 
     def close(self):
         self.client.close()
@@ -129,3 +144,26 @@ def score_task(zoo_dir:str, key:str, name:str, # the zoo, the model's key, and i
     model = ModelZoo(zoo_dir, device=device, progress=False, data_root=data_root).load(key)
     x, y = load_split(dataset, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
     return neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=estimators)
+
+# %% ../nbs/14_cluster.ipynb #4172d82e
+def report_task(nb, # the report notebook
+                out_dir, parameters:dict, # as `run_report` takes them
+               ):
+    "Run one report in a report slot of a Dask worker, stepped out of its thread pool so that the report's seed tasks can run there"
+    from distributed import secede
+    secede()
+    return run_report(nb, out_dir, parameters)
+
+# %% ../nbs/14_cluster.ipynb #a201c94b
+def has_report_slots(ex:InProcess) -> bool:
+    "Whether `ex` is a cluster whose workers offer report slots (then a report's seeds run on the cluster too)"
+    return isinstance(ex, DaskExecutor) and any(r.get('report') for r in ex.workers().values())
+
+# %% ../nbs/14_cluster.ipynb #823c5949
+def run_reports(ex:InProcess, nbs:list, out, # the executor, the report notebooks, the run's output folder
+                parameters:dict, # papermill parameters of every report (`cluster` is set here)
+                done:Callable|None=None, gpu:bool=False):
+    "Run report notebooks on `ex`, one task each; with report slots their model seeds run on the cluster as well"
+    nested = has_report_slots(ex)
+    args = [(nb, out/nb.stem, parameters | {'cluster': ex.address if nested else None}) for nb in nbs]
+    return ex.map(report_task if nested else run_report, args, done=done, gpu=gpu, resources={'report': 1} if nested else None)

@@ -22,6 +22,7 @@ from .models import layer_outputs, iter_layer_outputs
 from .estimators import score_features, OUTPUT_ESTIMATORS
 from .rank import pca, silhouette, rank_agreement, top_k_overlap, fit_logits
 from .papers import Profile, Paper, Option
+from .cluster import InProcess
 from .verdicts import Decision, Resampled, resampled, decide, all_of, subsamples
 
 # %% auto #0
@@ -176,20 +177,23 @@ def layer_tables(models:dict, x:torch.Tensor, y:torch.Tensor, layers, dim:int=10
     proj = layer_projections(models, x, layers, dim)
     return _sc_table(proj, y, None, variant), [_sc_table(proj, y, i, variant) for i in subsamples(len(y), resamples, seed)]
 
-# %% ../nbs/06_paper_neuralrank.ipynb #1904daf3
+# %% ../nbs/06_paper_neuralrank.ipynb #3019b203
 def over_seeds(seeds, # the report's model seeds
-               tables, # seed -> (full table, [subsample tables])
+               tables, # seed -> (full table, [subsample tables]): one task per seed
+               ex:InProcess|None=None, # where the seeds run (a report's `r.executor`; None: here, one after another)
               ) -> Resampled:
     "Every seed's full table and subsamples, as the verdicts take them"
-    out = [tables(s) for s in seeds]
+    out = (ex or InProcess()).map(tables, [(s,) for s in seeds])
     return Resampled([f for f, _ in out], [rs for _, rs in out])
 
+# %% ../nbs/06_paper_neuralrank.ipynb #36a21b03
 def half_widths(res:Resampled) -> pd.DataFrame:
     "Half the width of each value's middle 95% over every seed's subsamples (the ± a table or heatmap shows)"
     subs = np.stack([t.to_numpy(float) for rs in res.resamples for t in rs])
     q = np.quantile(subs, [0.025, 0.975], axis=0)
     return pd.DataFrame((q[1] - q[0])/2, index=res.full[0].index, columns=res.full[0].columns)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #a90347f0
 def with_spread(res:Resampled, cols=None) -> pd.DataFrame:
     "The full tables averaged over seeds, with `<col> lo` and `<col> hi`: the middle 95% of each value over the subsamples"
     mean = sum(res.full)/len(res.full)

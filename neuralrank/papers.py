@@ -19,6 +19,7 @@ import neuralrank
 from .data import data_root as default_data_root, user_cache_dir
 from .zoo import ModelZoo, resolve_device
 from .report import ReportWriter
+from .cluster import executor, InProcess
 
 # %% auto #0
 __all__ = ['Profile', 'Option', 'Paper', 'registered_papers', 'paper_of', 'Report', 'start_report']
@@ -94,7 +95,12 @@ def paper_of(report:str|Path) -> Paper|None:
     stem = Path(report).stem
     return next((p for p in registered_papers().values() if stem in p.reports), None)
 
-# %% ../nbs/05_papers.ipynb #d2043b03
+# %% ../nbs/05_papers.ipynb #25d8cc88
+@lru_cache(maxsize=None)
+def _replicate_executor(cluster:str|None) -> InProcess:
+    "One executor per cluster address for a report's replicates (kept outside `Report`, which travels to the workers)"
+    return executor(cluster)
+
 @dataclass
 class Report(GetAttr):
     "What a report notebook works with"
@@ -102,9 +108,15 @@ class Report(GetAttr):
     paper:Paper; profile:Profile; writer:ReportWriter; zoo:ModelZoo; device:torch.device
     seed:int; data_root:str; progress:bool; options:dict
     seeds:list # the model seeds, `seed` first
+    cluster:str|None=None # where the replicates run: None in this process, else a Dask scheduler's address
 
     @property
     def replicates(self) -> int: return self.profile.replicates
+
+    @property
+    def executor(self) -> InProcess:
+        "Where the report's replicates (one task per model seed) run"
+        return _replicate_executor(self.cluster)
 
     def models_table(self, specs, cols:list) -> pd.DataFrame:
         "The zoo's rows for these specs (one per spec, in their order, trained first where missing), indexed by label"
@@ -112,6 +124,15 @@ class Report(GetAttr):
         keys = [s.key for s in specs]
         return self.zoo.table(check=False).set_index('key').loc[keys].set_index('label')[cols]
 
+    def save(self):
+        "Write the report (`ReportWriter.save`) and let go of its cluster connection"
+        self.writer.save()
+        if self.cluster is not None:
+            _replicate_executor(self.cluster).close()
+            _replicate_executor.cache_clear()
+        return self
+
+# %% ../nbs/05_papers.ipynb #afd8dd7e
 def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2'
                  profile:str, device:str='auto', seed:int=0, # the run's profile, device and seed
                  data_root:str|None=None, # data root (None: NEURALRANK_DATA, else the user cache)
@@ -119,6 +140,7 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
                  out_dir:str|None=None, # where the report writes (None: out/<name>)
                  progress:bool=True, # progress bars
                  seeds:int|None=None, # how many model seeds, from `seed` on (None: the profile's)
+                 cluster:str|None=None, # where the model seeds run: None here, or a Dask scheduler's address
                  **options, # the paper's own options
                 ) -> Report:
     "The one setup call of a report notebook"
@@ -130,5 +152,5 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
     zoo = ModelZoo(zoo_dir or user_cache_dir()/'zoo', device=dev, eval_limit=p.eval_n, progress=progress, data_root=root)
     sl = paper.seed_list(p, seed, seeds)
     writer = ReportWriter(out_dir or Path('out')/name, name, paper.reports[name], profile=p.name, device=str(dev), seed=seed,
-                          seeds=sl, replicates=p.replicates, **opts)
-    return Report(paper, p, writer, zoo, dev, seed, root, progress, opts, sl)
+                          seeds=sl, replicates=p.replicates, **opts, **({'cluster': cluster} if cluster else {}))
+    return Report(paper, p, writer, zoo, dev, seed, root, progress, opts, sl, cluster or None)

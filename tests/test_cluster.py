@@ -32,6 +32,9 @@ def test_reproduce_on_a_local_cluster_gives_identical_tables(smoke_run, cluster_
     differ = [k for k in ta if ta[k] != tb[k]]
     assert not differ, differ  # byte-identical: the same models (trained per spec, deterministic) and the same report code
     assert 'on local:2' in b.stderr  # the console says where the work ran
+    setup = json.loads((run_b/'neuralrank_table2'/'report.json').read_text())['setup']
+    assert setup['cluster'].startswith('tcp://127.0.0.1:')  # its model seeds went to the cluster too (`over_seeds`)
+    assert 'cluster' not in json.loads((tmp/'out'/'neuralrank_table2'/'report.json').read_text())['setup']
 
 
 def test_rank_on_a_local_cluster_matches_in_process(smoke_run):
