@@ -20,6 +20,7 @@ __all__ = ['ZOO_ENTRY_FIELDS', 'InputError', 'MissingInputError', 'check_count',
 class InputError(ValueError):
     "Input a user gave is wrong; the message says what, and what to do"
 
+# %% ../nbs/00_checks.ipynb #a793246c
 class MissingInputError(InputError, FileNotFoundError):
     "A file or folder a user named is not there"
 
@@ -36,6 +37,7 @@ def check_count(value, # the value given
         raise InputError(f"{what} must be a whole number of at least {minimum}, got {value!r}")
     return int(value)
 
+# %% ../nbs/00_checks.ipynb #c3d6f1b7
 def check_positive(value, what:str) -> float:
     "A finite number above zero, or a clear error"
     if isinstance(value, bool) or not isinstance(value, Real) or not (0 < float(value) < float('inf')):
@@ -51,6 +53,7 @@ def _class_part(part:str, text:str) -> range:
     if hi < lo: raise InputError(f"the class range {part!r} in {text!r} runs backwards: write it low-high, e.g. {hi}-{lo}")
     return range(lo, hi + 1)
 
+# %% ../nbs/00_checks.ipynb #1f5cf53f
 def check_classes(classes:str|int|list|tuple|range|None, # "0-4", "1,3", [5,6], range(5), or None/'all' for all
                  ) -> tuple[int, ...]|None:
     "Class indices as a sorted tuple of unique ints, or `None` for all classes"
@@ -70,6 +73,7 @@ def is_path_like(name) -> bool:
     s = str(name)
     return isinstance(name, Path) or '/' in s or os.sep in s or s.startswith(('.', '~'))
 
+# %% ../nbs/00_checks.ipynb #99c935bf
 def check_target(target:str, # e.g. 'mnist:0-4', 'fashion', './birds:0-2'
                  known:dict, # name or alias -> canonical dataset name
                 ) -> tuple[str|Path, tuple|None]:
@@ -83,6 +87,7 @@ def check_target(target:str, # e.g. 'mnist:0-4', 'fashion', './birds:0-2'
     if s.lower() in known: return known[s.lower()], classes
     raise InputError(f"unknown dataset {s!r}: known are {', '.join(sorted(set(known.values())))}; for a folder, give a path such as ./{s}")
 
+# %% ../nbs/00_checks.ipynb #5c8b9465
 def _no_classes(target): raise InputError(f"no classes after ':' in {target!r}: write them like mnist:0-4, or leave out the colon for all classes")
 
 # %% ../nbs/00_checks.ipynb #e27f3fb9
@@ -93,6 +98,7 @@ def check_layer(layer:int|str) -> int|str:
     if not isinstance(layer, str) or not layer.strip(): raise InputError("the layer is empty: give an index such as 5 or -1, or a module name")
     return layer.strip()
 
+# %% ../nbs/00_checks.ipynb #cf660f0a
 def check_layer_arg(text:str) -> int|str:
     "On the command line a number is a layer index and anything else a module name (or `last-hidden`)"
     layer = check_layer(text)
@@ -106,6 +112,7 @@ def check_read_dir(path, what:str) -> Path:
     if not p.is_dir(): raise InputError(f"{what} {p} is a file, not a folder")
     return p
 
+# %% ../nbs/00_checks.ipynb #d290c1dc
 def check_write_dir(path, what:str) -> Path:
     "A folder that exists and is writable, or can be created; the absolute path, nothing created"
     p = Path(path).expanduser().absolute()
@@ -129,6 +136,7 @@ def open_image(path:Path):
 # %% ../nbs/00_checks.ipynb #049d2f5b
 ZOO_ENTRY_FIELDS = ('key', 'label', 'spec', 'sha256', 'test_accuracy')
 
+# %% ../nbs/00_checks.ipynb #6e490807
 def check_zoo_entry(path:Path, # the entry's JSON file
                     meta, # its parsed content
                     spec_key, # (spec dict) -> the key that spec hashes to; raises InputError for a bad spec

@@ -47,12 +47,14 @@ def _distinct_names(metas):
     labels = [m['label'] for m in metas]
     return [l if labels.count(l) == 1 else f"{l} [{m['key'][:6]}]" for l, m in zip(labels, metas)]
 
+# %% ../nbs/18_cli.ipynb #454f7e4a
 def _too_narrow(model, layer, spec, dim:int) -> str|None:
     "Why a model cannot be ranked at D = `dim` (its layer has fewer features), or None"
     d = DATASETS[spec.dataset]
     f = layer_outputs(model, torch.zeros(1, 1 if d.grey else 3, d.size, d.size, device=model_device(model)), layer).shape[1]
     return f"{f} features < --dim {dim}" if f < dim else None
 
+# %% ../nbs/18_cli.ipynb #ab9a5afa
 def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
     "The zoo's models grouped by input format (grey, size) -> [(name, meta, spec, model)], and the names of those without `layer` or D features"
     metas = zoo.entries()
@@ -70,6 +72,7 @@ def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
         raise InputError(f"no model in {zoo.folder} has {dim} features at layer {layer!r} ({'; '.join(skipped[:4])}): give a smaller --dim or another --layer")
     return groups, skipped
 
+# %% ../nbs/18_cli.ipynb #14a1239e
 def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` trains)
              target:str, # e.g. 'mnist:0-4', 'fashion', or an ImageFolder path[:classes]
              layer='last-hidden', # index (int) or module name (str), or 'last-hidden'
@@ -144,11 +147,13 @@ def _target_images(model, target:str, dataset:str|None, limit, seed, data_root, 
                          "format it was trained on, or a model that reads this size (an adaptive pooling before its dense layers does)") from None
     return x, y, out
 
+# %% ../nbs/18_cli.ipynb #c40f2003
 def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, train=False):
     "The target split in the model's input format, checked by one forward pass, labelled as the model's outputs number them"
     x, y, out = _target_images(model, target, dataset, limit, seed, data_root, train)
     return x, class_labels(out, y, check_classes(parse_target(target)[1]), target)
 
+# %% ../nbs/18_cli.ipynb #7f338d9a
 def _input_grey(model, grey:bool, target:str, warn:bool=True) -> bool:
     "Whether to give the model grey images: the target's own format, unless the model's first convolution reads the other"
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
@@ -157,6 +162,7 @@ def _input_grey(model, grey:bool, target:str, warn:bool=True) -> bool:
                            + ("each grey value is given in all three channels" if grey else "they are converted to grey (ITU-R 601 luma)"))
     return conv.in_channels == 1
 
+# %% ../nbs/18_cli.ipynb #70b6ca86
 def class_labels(out, # the model's output for the first two images
                  y:torch.Tensor, # the target's labels, renumbered 0..k-1 when a class subset was asked for
                  classes:tuple|None, # that subset, in the dataset's numbers
@@ -172,8 +178,10 @@ def class_labels(out, # the model's output for the first two images
     if C < k: raise InputError(f"the model has {C} output{'s'[:C != 1]}, fewer than the {k} classes of {target}: give the model's own target or a class subset")
     return y
 
+# %% ../nbs/18_cli.ipynb #cdd27ad2
 def _duration(s:float) -> str: return f"{s:.0f} s" if s < 90 else f"{s/60:.0f} min" if s < 5400 else f"{s/3600:.1f} h"
 
+# %% ../nbs/18_cli.ipynb #1cd1ad1a
 def _check_budget(costs:dict, budget:float|None, layer:str, log=None):
     "Say what each method will do, and refuse the run before any work when it would take longer than `budget` seconds"
     for c in costs.values():
@@ -185,6 +193,7 @@ def _check_budget(costs:dict, budget:float|None, layer:str, log=None):
                          f"--budget {budget:.0f} s: give --budget {math.ceil(total*1.5)} to run it, or fewer images (--limit), "
                          "--permutations or methods")
 
+# %% ../nbs/18_cli.ipynb #f1ff892e
 def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
                  layer:str, # the layer whose units are ranked (module name or index)
                  target:str, # the data that defines importance, e.g. 'mnist' or 'fashion:0-4'
@@ -219,6 +228,7 @@ def _model_names(models:list) -> list[str]:
     stems = [Path(m).stem if Path(m).expanduser().is_file() else m for m in models]
     return [s if stems.count(s) == 1 else m for s, m in zip(stems, models)]
 
+# %% ../nbs/18_cli.ipynb #c36f7dd3
 def rank_models(models:list, # files saved with torch.save(model, path), or zoo keys (prefixes) or labels
                 target:str, layer='last-hidden', dim:int=10, limit:int|None=None, device:str='auto', variant:str='standard',
                 data_root=None, seed:int=0, progress:bool=True, estimator='silhouette',
@@ -302,6 +312,7 @@ class Console:
     def close(self):
         if self.bar is not None: self.bar.close()
 
+# %% ../nbs/18_cli.ipynb #4c3d5727
 def _zoo_plan(plan, profile:str, seed:int, seeds:int|None=None) -> list:
     "(paper, profile, its specs over all model seeds) for every planned paper that uses zoo models"
     out = []
@@ -311,15 +322,18 @@ def _zoo_plan(plan, profile:str, seed:int, seeds:int|None=None) -> list:
         if specs := paper.all_specs(p, seed, seeds): out.append((paper, p, specs))
     return out
 
+# %% ../nbs/18_cli.ipynb #e51fec37
 def _zoo_table(metas:list[dict]) -> pd.DataFrame:
     "What the index shows of a paper's zoo: each model's training and test accuracy"
     return pd.DataFrame([{'model': m['label'], 'architecture': m['spec']['arch'], 'trained on': m['spec']['dataset'],
                           'training images': m['train_n'], 'epochs': m.get('epochs_run', m['spec']['epochs']),
                           'test images': m['test_n'], 'test accuracy': m['test_accuracy'], 'seed': m['spec'].get('seed', 0)} for m in metas])
 
+# %% ../nbs/18_cli.ipynb #0a9df528
 def _trained_line(m:dict) -> str:
     return f"trained {m['label']} [{m['spec']['arch']}] in {m['train_seconds']:.0f} s: test accuracy {m['test_accuracy']:.3f}"
 
+# %% ../nbs/18_cli.ipynb #c81d41f3
 def _train_zoo(zplan, device:str, zoo_dir:Path, data_root:str, console:Console, ex) -> dict:
     "Train every model the planned papers need on the executor (what is stored is only checked); paper title -> its zoo table"
     tables = {}
@@ -333,6 +347,7 @@ def _train_zoo(zplan, device:str, zoo_dir:Path, data_root:str, console:Console, 
         tables[paper.title] = _zoo_table([zoo.meta(s.key) for s in specs])
     return tables
 
+# %% ../nbs/18_cli.ipynb #59b4d3c2
 def _report_line(r:ReportRun) -> str:
     return (f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.seconds:.0f} s, {verdict_counts(r.claims)})"
             + ('' if r.ok else f": {r.error.splitlines()[0] if r.error else ''}"))
@@ -398,6 +413,7 @@ def _reproduce_parser(sub):
         for k, o in p.options.items():
             r.add_argument(f"--{k.replace('_', '-')}", dest=f'opt_{k}', default=o.default, choices=o.choices or None, help=f"{p.name}: {o.help}")
 
+# %% ../nbs/18_cli.ipynb #1db9e000
 def _rank_parser(sub):
     k = sub.add_parser('rank', help='rank the models of a zoo folder for a target set')
     k.add_argument('--zoo', default=None, help='zoo folder (default: the user cache, where reproduce trains)')
@@ -416,6 +432,7 @@ def _rank_parser(sub):
     k.add_argument('--data-root', default=None)
     k.add_argument('--json', action='store_true', help='print JSON (the run metadata and the ranking) instead of a table')
 
+# %% ../nbs/18_cli.ipynb #2626c3fa
 def _model_command(sub, name:str, help:str, layer:str, target:str):
     "A subcommand about one layer of a user's model: --model, --layer, --target, and where models and data live"
     k = sub.add_parser(name, help=help)
@@ -426,6 +443,7 @@ def _model_command(sub, name:str, help:str, layer:str, target:str):
     k.add_argument('--device', default='auto'); k.add_argument('--data-root', default=None)
     return k
 
+# %% ../nbs/18_cli.ipynb #51317336
 def _neurons_parser(sub):
     k = _model_command(sub, 'neurons', "rank the units of one layer of a saved or zoo model", 'module name (fc2, features.3) or index',
                        'the data that defines importance: mnist, fashion:0-4, ./folder')
@@ -437,6 +455,7 @@ def _neurons_parser(sub):
     k.add_argument('--budget', type=float, default=600, help='refuse a run estimated to take longer than this many seconds (default 600)')
     k.add_argument('--json', action='store_true', help='print JSON (with the run metadata) instead of a table')
 
+# %% ../nbs/18_cli.ipynb #60d3909b
 def _sample_parser(sub):
     k = _model_command(sub, 'sample', "sample a model's test set in its latent space and score the sample on the diagnosis queries",
                        'the latent layer: module name (fc2) or index', 'the test set: mnist, fashion:0-4, galaxy-zoo1, ./folder')
@@ -450,6 +469,7 @@ def _sample_parser(sub):
     k.add_argument('--seed', type=int, default=0)
     k.add_argument('--json', action='store_true', help='print JSON (with the run metadata and the indices) instead of a table')
 
+# %% ../nbs/18_cli.ipynb #99538c17
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='neuralrank', description='Rank model zoos by latent-space silhouette and reproduce the papers behind it.')
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -473,6 +493,7 @@ def _rank_header(meta:dict) -> str:
     if meta['skipped']: lines.append(f"# skipped {len(meta['skipped'])} model{'s' * (len(meta['skipped']) > 1)}: {', '.join(meta['skipped'])}")
     return '\n'.join(lines)
 
+# %% ../nbs/18_cli.ipynb #7ca2a46a
 def _cmd_rank(args) -> int:
     how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root, args.seed)
     if args.model: t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator, zoo_dir=args.zoo)
@@ -484,6 +505,7 @@ def _cmd_rank(args) -> int:
         print(t[['rank', 'model', *(ests or ['score']), 'trained_on', 'classes', 'arch', 'width', 'layer used', 'key']].to_string(index=False, float_format=lambda v: f'{v:.4f}'))
     return 0
 
+# %% ../nbs/18_cli.ipynb #a8d05029
 def _cmd_neurons(args) -> int:
     methods = check_methods(args.method)
     opts = {'shapley': {k: v for k, v in (('estimate', args.estimate), ('permutations', args.permutations)) if v is not None}}
@@ -498,6 +520,7 @@ def _cmd_neurons(args) -> int:
         print(t.reset_index().to_string(index=False, float_format=lambda v: f'{v:.5f}'))
     return 0
 
+# %% ../nbs/18_cli.ipynb #fe4e2f32
 def _cmd_sample(args) -> int:
     out = None
     if args.out:
@@ -517,6 +540,7 @@ def _cmd_sample(args) -> int:
         if out: print(f"# {len(idx)} indices written to {out}")
     return 0
 
+# %% ../nbs/18_cli.ipynb #42133de5
 def _cmd_zoo(args) -> int:
     folder = check_read_dir(args.zoo or user_cache_dir()/'zoo', 'zoo folder')
     t = ModelZoo(folder, device='cpu').table()
@@ -524,12 +548,14 @@ def _cmd_zoo(args) -> int:
     print(t.to_string(index=False) if len(t) else f"zoo folder {folder} holds no trained models")
     return 0
 
+# %% ../nbs/18_cli.ipynb #0e8df273
 def _cmd_docs(args) -> int:
     index = build_docs(check_write_dir(args.out, 'docs folder'), execute=args.execute, progress=sys.stderr.isatty(),
                        save_outputs=args.save_outputs)
     print(f"index: {index}", file=sys.stderr)
     return 0
 
+# %% ../nbs/18_cli.ipynb #900ae917
 def _cmd_reproduce(args) -> int:
     options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
     runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, check_count(args.seeds, '--seeds', allow_none=True),
@@ -542,9 +568,11 @@ def _cmd_reproduce(args) -> int:
 # %% ../nbs/18_cli.ipynb #1b4a9c6d
 _ERRORS = (InputError, ValueError, FileNotFoundError, IndexError, KeyError, CorruptCheckpointError, DataNotFoundError, RuntimeError)
 
+# %% ../nbs/18_cli.ipynb #08a224eb
 def _warn_line(message, category, filename, lineno, file=None, line=None):
     print(f"neuralrank: warning: {message}", file=sys.stderr)
 
+# %% ../nbs/18_cli.ipynb #34ccbc3a
 def main(argv=None) -> int:
     "The `neuralrank` command"
     args = _parser().parse_args(argv)

@@ -59,6 +59,7 @@ def same_threads() -> dict:
     n = str(torch.get_num_threads())
     return {'OMP_NUM_THREADS': n, 'MKL_NUM_THREADS': n}
 
+# %% ../nbs/14_cluster.ipynb #a965dcc8
 def with_threads(threads:int|None, # None: the worker's OMP_NUM_THREADS, where it has one
                  fn:Callable, *args):
     "fn(*args) with PyTorch at `threads` threads (a Dask worker's task thread starts at one, whatever the environment)"
@@ -67,7 +68,7 @@ def with_threads(threads:int|None, # None: the worker's OMP_NUM_THREADS, where i
     if threads: torch.set_num_threads(threads)
     return fn(*args)
 
-# %% ../nbs/14_cluster.ipynb #8140de25
+# %% ../nbs/14_cluster.ipynb #711a0f08
 class DaskExecutor(InProcess):
     "Run tasks on a Dask cluster: 'local:N' starts N worker processes here (one task at a time each), an address joins a scheduler"
     def __init__(self, address:str):
@@ -145,7 +146,7 @@ def score_task(zoo_dir:str, key:str, name:str, # the zoo, the model's key, and i
     x, y = load_split(dataset, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
     return neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=estimators)
 
-# %% ../nbs/14_cluster.ipynb #4172d82e
+# %% ../nbs/14_cluster.ipynb #77af5a57
 def report_task(nb, # the report notebook
                 out_dir, parameters:dict, # as `run_report` takes them
                ):
@@ -154,12 +155,12 @@ def report_task(nb, # the report notebook
     secede()
     return run_report(nb, out_dir, parameters)
 
-# %% ../nbs/14_cluster.ipynb #a201c94b
+# %% ../nbs/14_cluster.ipynb #cc4bee81
 def has_report_slots(ex:InProcess) -> bool:
     "Whether `ex` is a cluster whose workers offer report slots (then a report's seeds run on the cluster too)"
     return isinstance(ex, DaskExecutor) and any(r.get('report') for r in ex.workers().values())
 
-# %% ../nbs/14_cluster.ipynb #823c5949
+# %% ../nbs/14_cluster.ipynb #52d1a557
 def run_reports(ex:InProcess, nbs:list, out, # the executor, the report notebooks, the run's output folder
                 parameters:dict, # papermill parameters of every report (`cluster` is set here)
                 done:Callable|None=None, gpu:bool=False):

@@ -41,8 +41,10 @@ def _set(root:nn.Module, name:str, new:nn.Module):
     parent, _, last = name.rpartition('.')
     setattr(root.get_submodule(parent) if parent else root, last, new)
 
+# %% ../nbs/12_compress.ipynb #ffb11b82
 def _names(root:nn.Module) -> dict: return {id(m): n for n, m in root.named_modules()}
 
+# %% ../nbs/12_compress.ipynb #3902504d
 def _slice_out(m:nn.Module, keep:torch.Tensor) -> nn.Module:
     "A copy of a conv, dense or batch-norm module with only the `keep` output units"
     if isinstance(m, nn.Conv2d):
@@ -57,6 +59,7 @@ def _slice_out(m:nn.Module, keep:torch.Tensor) -> nn.Module:
         if getattr(m, 'bias', None) is not None: new.bias.copy_(m.bias[keep])
     return new.to(m.weight.device if getattr(m, 'weight', None) is not None else 'cpu').train(m.training)
 
+# %% ../nbs/12_compress.ipynb #8d6a4d83
 def _slice_in(m:nn.Module, keep:torch.Tensor, n_units:int) -> nn.Module:
     "A copy of the next conv or dense module reading only the `keep` units (of `n_units`)"
     if isinstance(m, nn.Conv2d):
@@ -74,12 +77,14 @@ def _slice_in(m:nn.Module, keep:torch.Tensor, n_units:int) -> nn.Module:
 # %% ../nbs/12_compress.ipynb #f0029064
 def _out_units(m:nn.Module) -> int: return m.out_channels if isinstance(m, nn.Conv2d) else m.out_features
 
+# %% ../nbs/12_compress.ipynb #1bd4d8d4
 def _checked_keep(name:str, idx, N:int) -> torch.Tensor:
     "Sorted unit indices to keep, refused unless they are 1 to N distinct indices in 0..N-1"
     idx = torch.as_tensor(sorted({int(i) for i in idx}), dtype=torch.long)
     if len(idx) == 0 or idx.min() < 0 or idx.max() >= N: raise InputError(f"keep for {name} must be between 1 and {N} unit indices in 0..{N-1}")
     return idx
 
+# %% ../nbs/12_compress.ipynb #5afcc8a7
 def _chain_prune(out:nn.Module, layer, idx) -> None:
     "Cut `layer`'s units out of a chain of nn.Sequential in place: its producer, batch norms, and the next conv or dense layer"
     name, _ = layer_module(out, layer)
@@ -93,6 +98,7 @@ def _chain_prune(out:nn.Module, layer, idx) -> None:
 # %% ../nbs/12_compress.ipynb #55c07e9b
 def _out_pruned(item) -> bool: return getattr(item.dep.handler, '__name__', '') == 'prune_out_channels'
 
+# %% ../nbs/12_compress.ipynb #41055440
 def _pruning_group(DG, out:nn.Module, layer, idx):
     "Torch-Pruning's group that removes `layer`'s units not in `idx` (None when all are kept)"
     prod = unit_producer(out, layer)
@@ -102,6 +108,7 @@ def _pruning_group(DG, out:nn.Module, layer, idx):
     fn = tp.prune_conv_out_channels if isinstance(prod, nn.Conv2d) else tp.prune_linear_out_channels
     return DG.get_pruning_group(prod, fn, idxs=drop) if drop else None
 
+# %% ../nbs/12_compress.ipynb #ef8238e9
 def graph_prune(model:nn.Module, # any model Torch-Pruning can trace
                 keep:dict, # layer -> indices of the units to keep (exact counts)
                 example:torch.Tensor, # an input batch to trace the graph with
@@ -156,6 +163,7 @@ def keep_order(s) -> np.ndarray:
     "Unit indices from the most to the least important: the order keep_top keeps them in (ties: lower index first)"
     return np.argsort(-np.asarray(s, dtype=float), kind='stable')
 
+# %% ../nbs/12_compress.ipynb #de05f5e7
 def keep_top(scores:dict, # layer -> one score per unit (higher = more important)
              counts:dict, # layer -> how many units to keep
             ) -> dict:
@@ -175,6 +183,7 @@ def _places(s) -> torch.Tensor:
     place = np.empty(len(s)); place[keep_order(s)] = np.arange(len(s), 0, -1)
     return torch.as_tensor(place)
 
+# %% ../nbs/12_compress.ipynb #98489a6d
 class UnitImportance(tp.importance.Importance):
     "Torch-Pruning importance from our unit scores: layer -> one score per unit (higher = more important)"
     def __init__(self, model:nn.Module, scores:dict):
@@ -198,17 +207,21 @@ def unit_importance(model:nn.Module, layers:list, x:torch.Tensor, y:torch.Tensor
 # %% ../nbs/12_compress.ipynb #a06e3b1e
 def _natural(name:str): s = name.rstrip('0123456789'); return (s, int(name[len(s):] or 0))
 
+# %% ../nbs/12_compress.ipynb #94db7f28
 _NOT_LAYERS = ('ranking', 'recipe')  # transform arguments that name how, not which units
 
+# %% ../nbs/12_compress.ipynb #36938ada
 def _prune_apply(model, x, y, ranking:str='', recipe:str='', **keep):
     keep = {layer: [int(i) for i in idx] for layer, idx in keep.items()}
     return prune_units(model, keep, x[:2]), {'keep': keep, 'input_shape': list(x.shape[1:])}
 
+# %% ../nbs/12_compress.ipynb #2a63348f
 def _prune_describe(args:dict) -> str:
     sizes = '-'.join(str(len(args[k])) for k in sorted((k for k in args if k not in _NOT_LAYERS), key=_natural))
     how = f" ({args['recipe']} recipe)" if args.get('recipe') else ''
     return (f"prune {args['ranking']} {sizes}" if args.get('ranking') else f"prune {sizes}") + how
 
+# %% ../nbs/12_compress.ipynb #4d66fd36
 def _prune_rebuild(parent, info):
     "The pruned architecture from the parent, for loading its weights (models pruned before graphs were allowed are chains)"
     shape = info.get('input_shape')
@@ -216,9 +229,11 @@ def _prune_rebuild(parent, info):
 
 register_transform('prune', _prune_apply, _prune_rebuild, _prune_describe)
 
+# %% ../nbs/12_compress.ipynb #81a259a7
 RETRAIN = dict(optimizer='sgd', lr=0.1, lr_end=0.001, momentum=0.9, weight_decay=5e-4, patience=2, holdout=0.1)
 RECIPES = {'paper': {}, 'low lr': {'lr': 0.01, 'lr_end': 1e-4}}  # changes to RETRAIN: the paper's as stated, and one tenth of its rates
 
+# %% ../nbs/12_compress.ipynb #43f8d462
 def pruned_spec(parent:ModelSpec, # the trained network
                 keep:dict, # layer -> unit indices to keep (`keep_top`)
                 ranking:str='', # the ranking that chose them, for the label

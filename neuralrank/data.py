@@ -28,6 +28,7 @@ def user_cache_dir() -> Path:
     base = os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache'
     return Path(base).expanduser()/'neuralrank'
 
+# %% ../nbs/00_data.ipynb #276ef275
 def data_root(root:str|Path|None=None, # explicit data root; wins over everything
              ) -> Path:
     "The data root: `root`, else `NEURALRANK_DATA`, else `user_cache_dir()/'data'`"
@@ -71,6 +72,7 @@ def select_classes(x:torch.Tensor, # images (N, ...)
 # %% ../nbs/00_data.ipynb #b6ecabf0
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
+# %% ../nbs/00_data.ipynb #c1d58cc5
 def image_folder_files(folder:Path) -> tuple[list[Path], list[int], list[str]]:
     "Image files, labels and class names of an ImageFolder tree, classes in sorted order as torchvision does"
     folder = Path(folder)
@@ -94,6 +96,7 @@ def _decode(path, size, crop):
     if size and im.size != (size, size): im = im.resize((size, size), Image.BILINEAR, reducing_gap=None)
     return np.asarray(im, dtype=np.uint8)
 
+# %% ../nbs/00_data.ipynb #d8a44429
 def load_image_folder(folder:str|Path, # an ImageFolder tree: folder/<class>/<image>
                       size:int|None=None, # decode to size x size; None keeps the files' own (equal) size
                       crop:float|None=None, # centre-crop this fraction of the shorter side first
@@ -119,6 +122,7 @@ def load_image_folder(folder:str|Path, # an ImageFolder tree: folder/<class>/<im
     if cache: _cache_images(cfile, x, y)
     return x, y, classes
 
+# %% ../nbs/00_data.ipynb #6ad4eed1
 def _cache_images(cfile:Path, x, y):
     "Best effort: a cache that cannot be written (a full or read-only disk, a file where its folder should be) is skipped with a warning"
     tmp = cfile.with_suffix(f'.tmp{os.getpid()}')
@@ -159,13 +163,18 @@ def _torchvision_split(cls_name, folder, root, train, download):
     x = ds.data if isinstance(ds.data, torch.Tensor) else torch.as_tensor(ds.data)
     return x.unsqueeze(1).contiguous(), torch.as_tensor(ds.targets, dtype=torch.long)
 
+# %% ../nbs/00_data.ipynb #835f744b
 def _quiet(f):
     import contextlib, io
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()): return f()
 
+# %% ../nbs/00_data.ipynb #b9e80483
 def _mnist(root, train, download): return _torchvision_split('MNIST', 'MNIST', root, train, download)
+
+# %% ../nbs/00_data.ipynb #193c1079
 def _fashion(root, train, download): return _torchvision_split('FashionMNIST', 'FashionMNIST', root, train, download)
 
+# %% ../nbs/00_data.ipynb #e8c52baf
 def _cifar10(root, train, download):
     "The official pickled batches when present, else the `cifar10-jpeg` ImageFolder when present, else a download of the official batches"
     import torchvision
@@ -179,6 +188,7 @@ def _cifar10(root, train, download):
     x, y, _ = load_image_folder(jpeg)
     return x, y
 
+# %% ../nbs/00_data.ipynb #5b77514e
 def _galaxy(root, train, download):
     folder = Path(root)/'galaxy-zoo1'/('train' if train else 'test')
     if not folder.exists(): raise DataNotFoundError('galaxy-zoo1', root, "Galaxy Zoo 1 cutouts are not downloadable by torchvision")
@@ -195,6 +205,7 @@ class Dataset(NamedTuple):
     classes:list # class names, in label order
     letter:str # short name in model labels
 
+# %% ../nbs/00_data.ipynb #3e9599d1
 _CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
 DATASETS = {
     'mnist': Dataset(_mnist, True, 28, ('m',), [str(i) for i in range(10)], 'M'),
@@ -205,6 +216,7 @@ DATASETS = {
     'galaxy-zoo1': Dataset(_galaxy, False, 64, ('galaxyzoo', 'galaxy', 'gz1'), ['edge_on', 'face_on'], 'G'),
 }
 
+# %% ../nbs/00_data.ipynb #85d204ae
 def dataset_name(name:str) -> str:
     "The canonical name of a dataset given its name or an alias (case-insensitive)"
     n = str(name).lower().strip()
@@ -213,10 +225,12 @@ def dataset_name(name:str) -> str:
         if n == k or n in d.aliases: return k
     raise InputError(f"unknown dataset {name!r}: known are {', '.join(DATASETS)}; for a folder, give a path such as ./{n or 'images'}")
 
+# %% ../nbs/00_data.ipynb #5d07f032
 def dataset_aliases() -> dict[str, str]:
     "Every accepted dataset name and alias (lower case) -> its canonical name"
     return {a: k for k, d in DATASETS.items() for a in (k, *d.aliases)}
 
+# %% ../nbs/00_data.ipynb #7a6bd0a1
 def class_names(name:str) -> list[str]:
     "Class names of a named dataset"
     return DATASETS[dataset_name(name)].classes
@@ -229,6 +243,7 @@ def subset(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[torc
     idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:n].sort().values
     return x[idx], y[idx]
 
+# %% ../nbs/00_data.ipynb #89c48d73
 def rest_of(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[torch.Tensor, torch.Tensor]:
     "The items `subset(x, y, n, seed)` leaves out, in their order: a validation split disjoint from a model's training subset"
     n = check_count(n, 'train_size', allow_none=True)
@@ -237,11 +252,13 @@ def rest_of(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[tor
     idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[n:].sort().values
     return x[idx], y[idx]
 
+# %% ../nbs/00_data.ipynb #a323e6e8
 @lru_cache(maxsize=8)
 def _raw_split(name, root, train, download):
     "uint8 images and labels of a named dataset's split, kept in memory for the process (they are small)"
     return DATASETS[name].load(root, train, download)
 
+# %% ../nbs/00_data.ipynb #6cb82c85
 def load_split(name:str|Path, # dataset name (see `DATASETS`) or the path of an ImageFolder
                train:bool=True, # the training split, else the test split
                classes=None, # class subset such as "0-4"; labels are remapped to 0..k-1

@@ -26,6 +26,7 @@ def neuron_values(out:torch.Tensor, per_position:bool=True) -> torch.Tensor:
     if out.dim() <= 2: return out
     return out.flatten(1) if per_position else out.flatten(2).mean(2)
 
+# %% ../nbs/16_diagnosis.ipynb #ae2332e7
 def combination_ids(y_true, y_pred) -> torch.Tensor:
     "2*class + (prediction wrong) for each item"
     y_true, y_pred = torch.as_tensor(y_true).long(), torch.as_tensor(y_pred).long()
@@ -81,6 +82,7 @@ def _named_outputs(model, x, names:list, batch_size:int, tensors:dict|None):
     for i, (outs, logits) in enumerate(iter_layer_outputs(model, x, reads, batch_size)):
         yield i, {n: outs[tensors.get(n, n)] for n in names}, logits
 
+# %% ../nbs/16_diagnosis.ipynb #a67de26b
 @torch.no_grad()
 def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
                     layers:list, # layers the queries cover
@@ -104,6 +106,7 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
     bar.close()
     return agg, torch.cat(preds), {l: torch.cat(v) for l, v in kept.items()}
 
+# %% ../nbs/16_diagnosis.ipynb #aa3c830c
 @torch.no_grad()
 def neuron_table(model:nn.Module, x:torch.Tensor, layers:list, batch_size:int=1000, per_position:bool=True,
                  tensors:dict|None=None) -> tuple[dict, torch.Tensor]:
@@ -120,11 +123,13 @@ def _top(m:np.ndarray, k:int) -> np.ndarray:
     idx = np.argsort(-m, axis=1, kind='stable')[:, :k]
     mask = np.zeros(m.shape, bool); np.put_along_axis(mask, idx, True, axis=1); return mask
 
+# %% ../nbs/16_diagnosis.ipynb #2a9ed1a2
 def _cosine_distance(a, b) -> np.ndarray:
     na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
     cos = (a*b).sum(1)/np.where(na*nb > 0, na*nb, 1)
     return np.where((na == 0) & (nb == 0), 0., np.where(na*nb > 0, 1 - cos, 1.))
 
+# %% ../nbs/16_diagnosis.ipynb #36e7706d
 def query_scores(full:Aggregates, sample:Aggregates, k:int=10) -> pd.DataFrame:
     "S1 precision, S2 cosine distance, S3 Jensen-Shannon distance per (layer, combination) present in the full set"
     present, got = full.counts.numpy() > 0, sample.counts.numpy() > 0
@@ -141,10 +146,12 @@ def query_scores(full:Aggregates, sample:Aggregates, k:int=10) -> pd.DataFrame:
                                   'S1': np.where(g | np.isnan(s1), s1, 0.), 'S2': np.where(g, s2, 1.), 'S3': np.where(g, s3, 1.)}))
     return pd.concat(rows, ignore_index=True)
 
+# %% ../nbs/16_diagnosis.ipynb #0b273360
 def trivial_layers(full:Aggregates, k:int) -> list:
     "Layers with no more neurons than K: their top-K is the whole layer, so S1 says nothing there"
     return [l for l, s in full.sums.items() if s.shape[1] <= k]
 
+# %% ../nbs/16_diagnosis.ipynb #f69a2f59
 def query_summary(full:Aggregates, sample:Aggregates, k:int=10) -> dict:
     "The three query sets, each averaged over (layer, combination); S1 over the layers wider than K"
     return query_scores(full, sample, k)[['S1', 'S2', 'S3']].mean().to_dict()

@@ -31,6 +31,7 @@ def _prepare(features, labels) -> tuple[torch.Tensor, torch.Tensor, int]:
 # %% ../nbs/07_estimators.ipynb #0d91e3f7
 _SPECTRA = {}  # the last decomposition of each kind: several estimators of one feature tensor share it
 
+# %% ../nbs/07_estimators.ipynb #e8a541a2
 def spectrum(f:torch.Tensor, # (n, D) float64 features
              centre:bool=False, # subtract the column means first
             ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -57,6 +58,7 @@ def _logme_terms(s, z, res0, n:int, D:int, alpha, beta):
     ev = (n/2*torch.log(beta) + D/2*torch.log(alpha) - n/2*math.log(2*math.pi) - beta/2*err - alpha/2*m2 - logdet/2)
     return m2, err, ev
 
+# %% ../nbs/07_estimators.ipynb #46eb6be1
 def logme_evidence(features, y, alpha:float, beta:float) -> float:
     "Log evidence of one target column `y` for fixed `alpha` and `beta` (the quantity LogME maximises)"
     f, y = torch.as_tensor(features).double(), torch.as_tensor(y).double().to(torch.as_tensor(features).device)
@@ -65,6 +67,7 @@ def logme_evidence(features, y, alpha:float, beta:float) -> float:
     t = lambda v: torch.tensor([v], dtype=torch.float64, device=f.device)
     return _logme_terms(s, z, (y @ y - (z**2).sum()).view(1), f.shape[0], f.shape[1], t(alpha), t(beta))[2].item()
 
+# %% ../nbs/07_estimators.ipynb #34fc1c7d
 def logme(features, labels, iters:int=100, tol:float=1e-5) -> float:
     "LogME (You et al. 2021): mean over classes of the maximum log evidence per item; higher is better"
     f, codes, K = _prepare(features, labels)
@@ -90,12 +93,14 @@ def _between(U, codes, K) -> torch.Tensor:
     sums = torch.zeros(K, U.shape[1], dtype=U.dtype, device=U.device).index_add_(0, codes, U)
     return (sums**2/counts.clamp(min=1)[:, None]).sum(0)
 
+# %% ../nbs/07_estimators.ipynb #c1cc9c45
 def hscore(features, labels) -> float:
     "H-score (Bao et al. 2019): tr(pinv(cov f) cov(E[f|y])); higher is better"
     f, codes, K = _prepare(features, labels)
     U, s = spectrum(f, centre=True)
     return _between(U, codes, K).sum().item()  # with F_c = U S V^T the trace is |P U|^2, P the class-mean projection
 
+# %% ../nbs/07_estimators.ipynb #1dcfe644
 def ledoit_wolf(fc:torch.Tensor) -> tuple[torch.Tensor, float]:
     "Ledoit-Wolf shrunk covariance of centred rows `fc`, and its intensity in [0, 1]"
     n, D = fc.shape
@@ -107,6 +112,7 @@ def ledoit_wolf(fc:torch.Tensor) -> tuple[torch.Tensor, float]:
     a = 0.0 if d2 <= 0 else float(min(b2, d2)/d2)
     return (1 - a)*S + a*mu*torch.eye(D, dtype=fc.dtype, device=fc.device), a
 
+# %% ../nbs/07_estimators.ipynb #6bfb73af
 def _lw_intensity(fc, s) -> tuple[float, torch.Tensor]:
     "The Ledoit-Wolf intensity and mean variance from the centred rows' norms and singular values (no D x D matrix)"
     n, D = fc.shape
@@ -116,6 +122,7 @@ def _lw_intensity(fc, s) -> tuple[float, torch.Tensor]:
     b2 = (((fc**2).sum(1)**2).sum() - n*(lam**2).sum())/(n**2*D)
     return (0.0 if d2 <= 0 else float(min(b2, d2)/d2)), mu
 
+# %% ../nbs/07_estimators.ipynb #6e15370e
 def hscore_shrinkage(features, labels) -> float:
     "Shrinkage H-score (Ibrahim et al. 2022): the H-score with the Ledoit-Wolf covariance; higher is better"
     f, codes, K = _prepare(features, labels)
@@ -146,6 +153,7 @@ def knn_predictions(features, labels, k:int=5, ids=None, block:int=2048) -> torc
         pred.append(votes.argmax(1))
     return torch.cat(pred)
 
+# %% ../nbs/07_estimators.ipynb #91682584
 def knn_accuracy(features, labels, k:int=5, ids=None, block:int=2048) -> float:
     "Leave-one-out k-NN accuracy (`knn_predictions`); higher is better"
     return (knn_predictions(features, labels, k, ids, block) == _prepare(features, labels)[1]).double().mean().item()
@@ -161,6 +169,7 @@ def leep(probabilities, labels) -> float:
     eep = (p @ cond.T).gather(1, codes[:, None]).squeeze(1)
     return torch.log(eep.clamp(min=1e-300)).mean().item()
 
+# %% ../nbs/07_estimators.ipynb #af390335
 def nleep_posteriors(features, labels, per_class:int=5, variance:float=0.8, seed:int=0) -> torch.Tensor:
     "The posteriors (n, per_class * K) of a diagonal Gaussian mixture fitted to the features' top principal components"
     from sklearn.mixture import GaussianMixture
@@ -173,6 +182,7 @@ def nleep_posteriors(features, labels, per_class:int=5, variance:float=0.8, seed
     gm = GaussianMixture(n_components=G, covariance_type='diag', reg_covar=1e-4, random_state=seed).fit(z)
     return torch.as_tensor(gm.predict_proba(z), device=f.device)
 
+# %% ../nbs/07_estimators.ipynb #12ced7d3
 def nleep(features, labels, per_class:int=5, variance:float=0.8, seed:int=0) -> float:
     "NLEEP (Li et al. 2021): LEEP with Gaussian-mixture posteriors in place of source classes; higher is better"
     return leep(nleep_posteriors(features, labels, per_class, variance, seed), labels)
@@ -184,14 +194,17 @@ def _silhouette(features, labels, dim:int=10, variant:str='standard', metric:str
     if not torch.isfinite(f).all(): raise InputError("the features hold NaN or infinite values")
     return silhouette(pca(f.flatten(1), dim, seed=seed), labels, metric=metric, variant=variant)
 
+# %% ../nbs/07_estimators.ipynb #9f10279a
 def _leep(outputs, labels, logits:bool=True) -> float:
     o = torch.as_tensor(outputs).double()
     return leep(torch.softmax(o, 1) if logits else o, labels)
 
+# %% ../nbs/07_estimators.ipynb #8d43a0a6
 ESTIMATORS = {'silhouette': _silhouette, 'logme': logme, 'hscore': hscore, 'hscore_shrinkage': hscore_shrinkage,
               'knn': knn_accuracy, 'nleep': nleep, 'leep': _leep}
 OUTPUT_ESTIMATORS = ('leep',)
 
+# %% ../nbs/07_estimators.ipynb #2507667a
 def check_estimators(names) -> list[str]:
     "A list of estimator names from a name, 'all', a comma-separated string or a list; unknown names refused"
     if isinstance(names, str): names = list(ESTIMATORS) if names.strip() == 'all' else [s.strip() for s in names.split(',') if s.strip()]
@@ -200,6 +213,7 @@ def check_estimators(names) -> list[str]:
     if bad or not names: raise InputError(f"unknown estimator {', '.join(map(repr, bad)) or '(none given)'}: use {', '.join(ESTIMATORS)} or all")
     return names
 
+# %% ../nbs/07_estimators.ipynb #1b65aaf7
 def score_features(features, # (n, D) features of the target items (for 'leep': the model's logits or probabilities)
                    labels, # (n,) target labels
                    estimator:str='silhouette', # a name in `ESTIMATORS`

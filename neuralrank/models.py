@@ -60,8 +60,10 @@ class Architecture(NamedTuple):
     defaults:dict={} # option values that labels leave unsaid
     doc:str='' # one line for listings
 
+# %% ../nbs/01_models.ipynb #c4d796c0
 ARCHITECTURES:dict[str, Architecture] = {}
 
+# %% ../nbs/01_models.ipynb #68480287
 def register_architecture(name:str, # the name specs use
                           build:Callable, # (n_classes, in_channels, image_size, **options) -> nn.Module
                           suffix:str='', defaults:dict|None=None, doc:str='') -> Architecture:
@@ -69,11 +71,13 @@ def register_architecture(name:str, # the name specs use
     ARCHITECTURES[name] = Architecture(build, suffix, dict(defaults or {}), doc or (build.__doc__ or '').strip())
     return ARCHITECTURES[name]
 
+# %% ../nbs/01_models.ipynb #ce83651c
 def architecture_options(name:str) -> list[str]:
     "The options an architecture's builder accepts beyond classes, channels and size"
     ps = inspect.signature(get_architecture(name).build).parameters
     return [p for p in ps if p not in ('n_classes', 'in_channels', 'image_size')]
 
+# %% ../nbs/01_models.ipynb #2664881e
 def get_architecture(name:str) -> Architecture:
     "A registered architecture, or a clear error listing the known ones"
     if name not in ARCHITECTURES: raise ValueError(f"unknown architecture {name!r}: registered are {', '.join(ARCHITECTURES)}")
@@ -84,6 +88,7 @@ def _cnn(n_classes, in_channels, image_size, width:int=1024):
     "The neuralRank CNN of Figure 1"
     return PaperCNN(n_classes, width=width, in_channels=in_channels, image_size=image_size)
 
+# %% ../nbs/01_models.ipynb #27a8742d
 def _lite(n_classes, in_channels, image_size, width:int=1024):
     "The neuralRank lite CNN (no second convolution and pooling)"
     return PaperCNN(n_classes, width=width, lite=True, in_channels=in_channels, image_size=image_size)
@@ -131,6 +136,7 @@ class AuthorsLeNet5(nn.Sequential):
 VGG16_WIDTHS = (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512)
 _VGG_POOL_AFTER = {2, 4, 7, 10, 13}
 
+# %% ../nbs/01_models.ipynb #8122d928
 class VGG16(nn.Sequential):
     "VGG-16 with batch norm for 32x32 images: children conv1..conv13, fc1, fc2, logits"
     def __init__(self,
@@ -179,18 +185,22 @@ def _lenet5(n_classes, in_channels, image_size, units:tuple=(10, 20, 100, 25), p
     "LeNet-5, units conv1-conv2-fc1-fc2, 'valid' (default) or 'same' convolutions"
     return LeNet5(tuple(units), n_classes, in_channels, image_size, padding)
 
+# %% ../nbs/01_models.ipynb #d12699e0
 def _lenet5_authors(n_classes, in_channels, image_size, units:tuple=(10, 20, 100, 25)):
     "The neuron-ranking authors' LeNet-5: conv-pool-ReLU-BN twice, linear dense layers, fc2 the logits"
     return AuthorsLeNet5(tuple(units), n_classes, in_channels, image_size)
 
+# %% ../nbs/01_models.ipynb #b53720f9
 def _lenet5bn(n_classes, in_channels, image_size, units:tuple=(6, 16, 120, 84), padding:str='same'):
     "The sampling paper's LeNet-5: 6-16-120-84, 'same' convolutions, batch norm after every hidden layer"
     return LeNet5(tuple(units), n_classes, in_channels, image_size, padding, batchnorm=True)
 
+# %% ../nbs/01_models.ipynb #87c3d81e
 def _galaxy(n_classes, in_channels, image_size, widths:tuple=(32, 64, 128, 192)):
     "Our reading of the sampling paper's Galaxy Zoo CNN (64-unit FC-1)"
     return GalaxyCNN(tuple(widths), n_classes, in_channels, image_size)
 
+# %% ../nbs/01_models.ipynb #5230679c
 def _vgg16(n_classes, in_channels, image_size, widths:tuple=VGG16_WIDTHS, normalize:tuple|None=None):
     "VGG-16 with batch norm, 13 conv + 2 dense widths, optionally normalising its input (means, stds)"
     return VGG16(tuple(widths), n_classes, in_channels, image_size, normalize)
@@ -207,6 +217,7 @@ def layer_names(model:nn.Module) -> list[str]:
     names = getattr(model, 'latent_layers', None)
     return list(names) if names is not None else ['input'] + [n for n, _ in model.named_children()]
 
+# %% ../nbs/01_models.ipynb #77c3763d
 def last_hidden(model:nn.Module) -> str:
     "The model's last latent layer when it declares them, else `'<last nn.Linear>:input'`"
     if getattr(model, 'latent_layers', None) is not None: return model.latent_layers[-1]
@@ -214,6 +225,7 @@ def last_hidden(model:nn.Module) -> str:
     if not linears: raise KeyError(f"{type(model).__name__} has no nn.Linear, so 'last-hidden' means nothing for it: name the layer (see `layer_names`)")
     return f'{linears[-1]}:input'
 
+# %% ../nbs/01_models.ipynb #423ffb5f
 def resolve_layer(model:nn.Module, layer:int|str) -> str:
     "The name `layer` refers to (see the rule above): a module name, `'input'` or `'<module>:input'`; a clear error if there is none"
     names, layer = layer_names(model), check_layer(layer)  # '' is refused: as a module name it is the whole model
@@ -232,6 +244,7 @@ def model_device(model:nn.Module) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device('cpu')
 
+# %% ../nbs/01_models.ipynb #150ab3e0
 @torch.no_grad()
 def iter_layer_outputs(model:nn.Module, # any model
                        x:torch.Tensor, # inputs, batched along the first dimension
@@ -258,6 +271,7 @@ def iter_layer_outputs(model:nn.Module, # any model
         for h in hooks: h.remove()
         model.train(was_training)
 
+# %% ../nbs/01_models.ipynb #50ca4601
 def layer_outputs(model:nn.Module, # any model
                   x:torch.Tensor, # inputs, batched along the first dimension
                   layers:list|int|str, # layer indices or module names (see `resolve_layer`)
@@ -285,6 +299,7 @@ class _Lines:
         if s: self.stream.write(s + '\n')
     def flush(self): self.stream.flush()
 
+# %% ../nbs/01_models.ipynb #4626ae14
 def progress_bar(progress:bool=True, # False: no bar
                  stream=None, # where the bar goes (default stderr)
                  **kw, # tqdm's: total, desc, unit, leave, ...
@@ -309,6 +324,7 @@ def module_summary(module:nn.Module, depth:int=1) -> str:
     inner = ', '.join(module_summary(k, depth - 1) for k in kids[:5]) + (', ...' if len(kids) > 5 else '')
     return f'{type(module).__name__}({inner})'
 
+# %% ../nbs/01_models.ipynb #0724416f
 def describe_layer(model:nn.Module, # any model
                    layer:int|str, # an index or a name (see the rule above)
                    features:int|None=None, # the layer's flattened size, where known (e.g. from `layer_outputs`)

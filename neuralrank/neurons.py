@@ -30,16 +30,19 @@ def unit_producer(model:nn.Module, layer) -> nn.Module:
     if not found: raise InputError(f"no convolution or dense layer produces {layer_module(model, layer)[0]}'s units: l1 cannot rank them")
     return found[-1]
 
+# %% ../nbs/11_neurons.ipynb #5cd564a8
 def l1_scores(model, layer, x=None, y=None) -> np.ndarray:
     "L1 norm of each unit's incoming weights"
     w = unit_producer(model, layer).weight.detach()
     return w.abs().flatten(1).sum(1).cpu().numpy().astype(float)
 
+# %% ../nbs/11_neurons.ipynb #33475945
 def activation_scores(model, layer, x, y=None) -> np.ndarray:
     "Mean output of each unit over `x` (over positions too, for a channel)"
     o = layer_outputs(model, x, layer, flatten=False)
     return o.transpose(0, 1).reshape(o.shape[1], -1).mean(1).double().numpy()
 
+# %% ../nbs/11_neurons.ipynb #232d85e1
 def random_scores(model, layer, x, y=None, seed:int=0) -> np.ndarray:
     "A seeded random score per unit"
     return np.random.default_rng(seed).random(unit_count(model, layer, x))
@@ -49,10 +52,12 @@ def shapley_estimate(model, layer, x, options:dict) -> str:
     "The Shapley method a ranking uses: the one asked for, else exact up to `max_exact` (25) units and permutation above"
     return options.get('estimate') or ('exact' if unit_count(model, layer, x) <= options.get('max_exact', 25) else 'permutation')
 
+# %% ../nbs/11_neurons.ipynb #5a14680c
 def _shapley(model, layer, x, y, **kw):
     estimate = shapley_estimate(model, layer, x, kw); kw.pop('estimate', None)
     return np.asarray(shapley_values(model, layer, x, y, method=estimate, **kw))
 
+# %% ../nbs/11_neurons.ipynb #1639587a
 UNIT_RANKINGS = {
     'shapley': _shapley,
     'switches': lambda model, layer, x, y, **kw: np.asarray(importance_switch(model, layer, x, y, **kw)),
@@ -61,6 +66,7 @@ UNIT_RANKINGS = {
     'random': lambda model, layer, x, y, **kw: random_scores(model, layer, x, **kw),
 }
 
+# %% ../nbs/11_neurons.ipynb #e4171672
 def unit_scores(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                 method:str='shapley', # a name in `UNIT_RANKINGS`
                 **options, # passed to the method (Shapley: estimate='exact'|'truncated'|'permutation', permutations, tol, ...)
@@ -69,6 +75,7 @@ def unit_scores(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
     if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
     return np.asarray(UNIT_RANKINGS[method](model, layer, x, y, **options), dtype=float)
 
+# %% ../nbs/11_neurons.ipynb #d172a60c
 def check_methods(methods) -> tuple[str, ...]:
     "Ranking method names from 'all', a comma-separated string or a list, every one checked before any work"
     if isinstance(methods, str): methods = [m.strip() for m in methods.split(',') if m.strip()]
@@ -80,10 +87,12 @@ def check_methods(methods) -> tuple[str, ...]:
     if bad or not methods: raise InputError(f"unknown ranking method {', '.join(map(repr, bad)) or '(none given)'}: use {', '.join(UNIT_RANKINGS)} or all")
     return tuple(methods)
 
+# %% ../nbs/11_neurons.ipynb #b056878c
 def with_ranks(scores:pd.DataFrame) -> pd.DataFrame:
     "Score columns joined by a `<method> rank` column each (1 = most important); tied scores share their best rank"
     return scores.join(scores.rank(ascending=False, method='min').astype(int).add_suffix(' rank'))
 
+# %% ../nbs/11_neurons.ipynb #60614091
 def rank_units(model, layer, x, y, methods=('shapley', 'switches', 'l1', 'activation', 'random'), options:dict|None=None) -> pd.DataFrame:
     "Scores (columns: methods) and ranks (`<method> rank`, 1 = most important) of every unit (rows)"
     methods = check_methods(methods)
@@ -96,6 +105,7 @@ def _switch_cost(model, layer, x, y, epochs:int=5, batch_size:int=256, **_) -> t
     importance_switch(model, layer, x[:m], y[:m], epochs=1, batch_size=m)
     return f"{epochs} epochs x {len(y):,} images", (time.time() - t0)*epochs*math.ceil(len(y)/m)
 
+# %% ../nbs/11_neurons.ipynb #20f76e4d
 def _shapley_cost(model, layer, x, y, **kw) -> tuple[str, float]:
     est = shapley_estimate(model, layer, x, kw)
     c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000), max_exact=kw.get('max_exact', 25))
@@ -103,10 +113,12 @@ def _shapley_cost(model, layer, x, y, **kw) -> tuple[str, float]:
             'permutation': f"up to {kw.get('permutations', 1000):,} orders x {c['units'] + 1} coalitions"}[est]
     return f"{est}, {work} x {c['images']:,} images{'' if c['fast_path'] else ' (one forward pass each)'}", c['seconds']
 
+# %% ../nbs/11_neurons.ipynb #b176eb78
 def _forward_cost(model, layer, x, y, **_) -> tuple[str, float]:
     t0 = time.time(); layer_outputs(model, x[:256], layer)
     return f"one forward pass over {len(x):,} images", (time.time() - t0)*math.ceil(len(x)/256)
 
+# %% ../nbs/11_neurons.ipynb #6ed55824
 def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                  method:str='shapley', # a name in `UNIT_RANKINGS`
                  **options, # the method's options, as for `unit_scores`

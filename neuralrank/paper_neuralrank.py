@@ -53,6 +53,7 @@ class NeuralRankProfile(Profile):
     boot:int=20 # resamples of the target images behind the estimators report's intervals
     boot_n:int|None=None # images per resample, drawn without replacement (None: half the targets)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #55bbbc02
 _DIMS = (2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300)
 PROFILES = {
     'smoke': NeuralRankProfile(name='smoke', description='the machinery in minutes', eval_n=300, train_size=500, epochs=1,
@@ -69,6 +70,7 @@ PROFILES = {
 TRAINING_SETS = [(d, c) for d in ('mnist', 'fashion', 'cifar10') for c in (None, '0-4', '5-9')]
 TABLE6_BASE = ['F10', 'F0-4', 'C10', 'C0-4', 'C5-9']
 
+# %% ../nbs/06_paper_neuralrank.ipynb #ae306b4d
 def zoo_specs_for(p:NeuralRankProfile, # the profile whose training sizes apply
                   seed:int=0, # seed of every model
                   arch:str='cnn', # 'cnn' or 'lite'
@@ -80,11 +82,13 @@ def zoo_specs_for(p:NeuralRankProfile, # the profile whose training sizes apply
     base = [ModelSpec(d, c).label for d, c in TRAINING_SETS]
     return {s.label: s for s, b in zip(specs, base) if only is None or b in only}
 
+# %% ../nbs/06_paper_neuralrank.ipynb #e03f110c
 def zoo_specs(p:NeuralRankProfile, seed:int=0) -> list[ModelSpec]:
     "Every model the neuralRank reports use: 9 full, 9 lite, 5 with 512 units"
     return [*zoo_specs_for(p, seed).values(), *zoo_specs_for(p, seed, 'lite').values(),
             *zoo_specs_for(p, seed, width=512, only=TABLE6_BASE).values()]
 
+# %% ../nbs/06_paper_neuralrank.ipynb #b99de097
 def load_models(zoo:ModelZoo, specs:dict[str, ModelSpec]) -> dict:
     "The models for `specs` (trained first where missing), keyed by label"
     zoo.ensure(list(specs.values()))
@@ -95,6 +99,7 @@ def target_split(p:NeuralRankProfile, dataset:str='fashion', classes='0-4', trai
     "A target split at the profile's size: test split for scores and accuracy, training split for transfer"
     return load_split(dataset, train=train, classes=classes, root=root, limit=p.transfer_train_n if train else p.target_n, seed=seed)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #1457025e
 def cached_value(cache:Path|None, # a folder of small JSON files, one per value (None: no cache)
                  key:dict|None, # everything the value depends on (None: not cacheable)
                  compute, # () -> a JSON value, run on a miss
@@ -109,9 +114,13 @@ def cached_value(cache:Path|None, # a folder of small JSON files, one per value 
     atomic_write(path, lambda t: t.write_text(json.dumps(key | {'value': v})))
     return v
 
+# %% ../nbs/06_paper_neuralrank.ipynb #e93b880b
 def pack_bits(v) -> str: return np.packbits(np.asarray(v, dtype=bool)).tobytes().hex()
+
+# %% ../nbs/06_paper_neuralrank.ipynb #0867b8a5
 def unpack_bits(s:str, n:int) -> np.ndarray: return np.unpackbits(np.frombuffer(bytes.fromhex(s), np.uint8))[:n].astype(bool)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #30a2b228
 def _transfer_key(m, p:NeuralRankProfile, dataset, classes, layer, seed) -> dict|None:
     spec = getattr(m, 'spec', None)  # zoo models know their spec; others are not cached
     return None if spec is None else {'what': 'transfer correctness', 'model': spec.key, 'dataset': dataset, 'classes': str(classes),
@@ -127,6 +136,7 @@ def _subset_table(proj:dict, right:dict, y:torch.Tensor, idx, variant:str) -> pd
         rows[k] = {'SC': silhouette(z[sel], y.to(z.device)[sel], variant=variant), 'accuracy': float(ok.sum())/len(ok)}
     return pd.DataFrame(rows).T
 
+# %% ../nbs/06_paper_neuralrank.ipynb #cefa139f
 def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
                   variant:str='standard', seed:int=0, root=None, progress=True,
                   cache=None, # a folder to keep the per-item transfer results in (reports share them through the zoo's `transfer/`)
@@ -148,6 +158,7 @@ def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', class
     subs = subsamples(len(yte), resamples, seed) if subsets is None else subsets
     return _subset_table(proj, ok, yte, None, variant), [_subset_table(proj, ok, yte, i, variant) for i in subs]
 
+# %% ../nbs/06_paper_neuralrank.ipynb #e1873f41
 def score_and_transfer(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
                        variant:str='standard', seed:int=0, root=None, progress=True, cache=None) -> pd.DataFrame:
     "Silhouette and transfer accuracy of every model on one target, on all its test images (`target_tables` without subsamples)"
@@ -162,6 +173,7 @@ def layer_projections(models:dict, x:torch.Tensor, layers, dim:int=10) -> dict:
         out[k] = {(f'L{l}' if isinstance(l, int) and l >= 0 else str(l)): pca(o, dim) for l, o in outs.items()}
     return out
 
+# %% ../nbs/06_paper_neuralrank.ipynb #c2b1b931
 def _sc_table(proj:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
     rows = {}
     for k, layers in proj.items():
@@ -171,13 +183,14 @@ def _sc_table(proj:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
             rows[k][l] = silhouette(z[sel], y.to(z.device)[sel], variant=variant)
     return pd.DataFrame(rows).T
 
+# %% ../nbs/06_paper_neuralrank.ipynb #b82e03c5
 def layer_tables(models:dict, x:torch.Tensor, y:torch.Tensor, layers, dim:int=10, variant:str='standard',
                  resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     "Silhouette of every model (rows) at every layer (columns): on all target images, and on each half-subsample"
     proj = layer_projections(models, x, layers, dim)
     return _sc_table(proj, y, None, variant), [_sc_table(proj, y, i, variant) for i in subsamples(len(y), resamples, seed)]
 
-# %% ../nbs/06_paper_neuralrank.ipynb #3019b203
+# %% ../nbs/06_paper_neuralrank.ipynb #1d50919d
 def over_seeds(seeds, # the report's model seeds
                tables, # seed -> (full table, [subsample tables]): one task per seed
                ex:InProcess|None=None, # where the seeds run (a report's `r.executor`; None: here, one after another)
@@ -186,14 +199,14 @@ def over_seeds(seeds, # the report's model seeds
     out = (ex or InProcess()).map(tables, [(s,) for s in seeds])
     return Resampled([f for f, _ in out], [rs for _, rs in out])
 
-# %% ../nbs/06_paper_neuralrank.ipynb #36a21b03
+# %% ../nbs/06_paper_neuralrank.ipynb #00f0f86f
 def half_widths(res:Resampled) -> pd.DataFrame:
     "Half the width of each value's middle 95% over every seed's subsamples (the ± a table or heatmap shows)"
     subs = np.stack([t.to_numpy(float) for rs in res.resamples for t in rs])
     q = np.quantile(subs, [0.025, 0.975], axis=0)
     return pd.DataFrame((q[1] - q[0])/2, index=res.full[0].index, columns=res.full[0].columns)
 
-# %% ../nbs/06_paper_neuralrank.ipynb #a90347f0
+# %% ../nbs/06_paper_neuralrank.ipynb #becf6f33
 def with_spread(res:Resampled, cols=None) -> pd.DataFrame:
     "The full tables averaged over seeds, with `<col> lo` and `<col> hi`: the middle 95% of each value over the subsamples"
     mean = sum(res.full)/len(res.full)
@@ -240,10 +253,12 @@ PAPER_TABLE6 = pd.DataFrame({
 # %% ../nbs/06_paper_neuralrank.ipynb #10c5b54f
 def _fmt(s:pd.Series, n=None) -> str: return ', '.join(f'{k} {v:.3f}' for k, v in list(s.items())[:n])
 
+# %% ../nbs/06_paper_neuralrank.ipynb #ce5d1610
 def layer_contrast(table:pd.DataFrame, top:int=3) -> pd.Series:
     "Per layer: mean score of the `top` best models minus the mean of the rest"
     return table.apply(lambda c: c.nlargest(top).mean() - c.nsmallest(len(c) - top).mean())
 
+# %% ../nbs/06_paper_neuralrank.ipynb #1a7c6687
 def claim_sharpest_contrast(tables) -> Decision:
     "The last layer's top-3-minus-rest contrast exceeds every other layer's (`tables`: a `Resampled` of score tables, or one table)"
     rep = resampled(tables)
@@ -251,6 +266,7 @@ def claim_sharpest_contrast(tables) -> Decision:
     return rep.decide(stat, what=f"{rep.first.columns[-1]} contrast minus the largest other layer's",
                       detail=f"top-3 minus rest per layer: {_fmt(layer_contrast(rep.first))}")
 
+# %% ../nbs/06_paper_neuralrank.ipynb #00e362f3
 def claim_top3_in_domain(tables, letter:str='M') -> Decision:
     "The models trained on the target's domain (`letter`) take the top-3 places at the last layer"
     rep = resampled(tables)
@@ -271,6 +287,7 @@ def claim_top2_then_cifar(scores) -> Decision:
     return rep.decide(stat, what='min(F0-4 and F10 minus the best other, best CIFAR model minus the best non-CIFAR other)',
                       detail=f"ranking: {_fmt(rep.first.sort_values(ascending=False), 5)}, ...")
 
+# %% ../nbs/06_paper_neuralrank.ipynb #ca38457c
 def claim_cifar_above(scores, other:str='F5-9',
                       margin:float=0.05, # 'clearly': half the paper's smallest margin (C5-9 0.180 against F5-9 0.082)
                      ) -> Decision:
@@ -285,11 +302,13 @@ def _tau(t:pd.DataFrame, sc:str='SC', acc:str='accuracy') -> float:
     v = kendalltau(t[sc], t[acc]).statistic
     return 0. if v != v else float(v)  # a constant column has no order: no agreement
 
+# %% ../nbs/06_paper_neuralrank.ipynb #da02655b
 def _models_redrawn(rep:Resampled, seed:int=0) -> Resampled:
     "Each subsample's table with its rows (models) drawn again with replacement, seeded per subsample"
     g = np.random.default_rng(seed)
     return Resampled(rep.full, [[t.iloc[g.integers(0, len(t), len(t))] for t in rs] for rs in rep.resamples])
 
+# %% ../nbs/06_paper_neuralrank.ipynb #5f0e118e
 def claim_rank_match(tables, # a `Resampled` of tables with columns `sc` and `acc` (models as rows), or one table
                      paper:tuple|None=None, # the paper's (scores, accuracies), quoted in the evidence
                      sc:str='SC', acc:str='accuracy',
@@ -302,6 +321,7 @@ def claim_rank_match(tables, # a `Resampled` of tables with columns `sc` and `ac
     if paper is not None: detail += f"; the paper's numbers: Kendall tau {kendalltau(paper[0][paper[1].index], paper[1]).statistic:.2f}"
     return _models_redrawn(rep).decide(lambda x: _tau(x, sc, acc), what='Kendall tau (score, accuracy)', detail=detail, bounds=(-1, 1))
 
+# %% ../nbs/06_paper_neuralrank.ipynb #3ecad3f2
 def claim_top_k(tables, k:int=5, sc:str='SC', acc:str='accuracy') -> Decision:
     "The top-k models by score are the top-k by accuracy"
     rep = resampled(tables)
@@ -321,6 +341,7 @@ def claim_top_within(tables, tol:float=0.01, sc:str='SC', acc:str='accuracy') ->
 # %% ../nbs/06_paper_neuralrank.ipynb #a5c58997
 def _orders(curves:pd.DataFrame) -> dict: return {d: tuple(r.sort_values(ascending=False).index) for d, r in curves.iterrows()}
 
+# %% ../nbs/06_paper_neuralrank.ipynb #bbf3e870
 def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
     "`curves` (rows D, columns models; or a `Resampled` of them): the model order is the same for every D in [lo, hi]"
     rep = resampled(curves)
@@ -334,6 +355,7 @@ def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
 # %% ../nbs/06_paper_neuralrank.ipynb #11a3f41f
 def _order(row:pd.Series) -> str: return ' > '.join(row.sort_values(ascending=False).index)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #23fcfc72
 def claim_crossover(curves, ref:int=10) -> Decision:
     "The model order at the smallest or the largest D differs from the order at D = `ref`"
     rep = resampled(curves)
@@ -352,6 +374,7 @@ def claim_layer_best(tables, layer:str='L5') -> Decision:
     return rep.decide(stat, what=f'smallest over the models of {layer} minus the best other layer',
                       detail='; '.join(f"{k}: " + ', '.join(f"{c} {v:.3f}" for c, v in r.items()) for k, r in rep.first.iterrows()))
 
+# %% ../nbs/06_paper_neuralrank.ipynb #ac64b2dc
 def claim_order(scores, order:list) -> Decision:
     "`scores[order[0]] > scores[order[1]] > ...` (`scores`: a Series or a `Resampled` of them)"
     rep = resampled(scores)
@@ -378,6 +401,7 @@ def model_palette(labels) -> dict:
     for l in labels: out.setdefault(l, (0.5, 0.5, 0.5))
     return out
 
+# %% ../nbs/06_paper_neuralrank.ipynb #d363e4be
 def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='silhouette',
                   spread:pd.DataFrame|None=None, # half-width of each of our values' middle 95%, shown under it
                  ):
@@ -391,6 +415,7 @@ def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='s
         ax.set_title(f'{title}: {name}' + (' (± half the middle 95% over subsamples and seeds)' if annot is not True else ''), fontsize=10)
     fig.tight_layout(); return fig
 
+# %% ../nbs/06_paper_neuralrank.ipynb #f37fe34b
 def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
               lo:pd.Series|None=None, hi:pd.Series|None=None, # our values' middle 95% over the subsamples (error bars)
              ):
@@ -406,14 +431,17 @@ def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
     ax.set(ylabel=ylabel, xlabel='', title=title); ax.legend(title='')
     fig.tight_layout(); return fig
 
+# %% ../nbs/06_paper_neuralrank.ipynb #bac1120c
 def tex_label(label:str) -> str:
     "A model label with its suffix as a mathtext superscript: `F0-4^512` -> `F0-4$^{512}$`"
     base, _, sup = label.partition('^')
     return f'{base}$^{{{sup}}}$' if sup else label
 
+# %% ../nbs/06_paper_neuralrank.ipynb #4f9b9fd6
 DOMAINS = {'M': 'MNIST', 'F': 'Fashion-MNIST', 'C': 'CIFAR-10'}
 _MARKERS = {'': 'o', '512': 's', 'l': '^'}  # the 1024-unit CNN, its 512-unit twin, the lite CNN
 
+# %% ../nbs/06_paper_neuralrank.ipynb #1f177f23
 def domain_legend(ax, labels, **kwargs):
     "A legend of the training domains present in `labels`, in their mid shade"
     from matplotlib.lines import Line2D
@@ -425,6 +453,7 @@ def domain_legend(ax, labels, **kwargs):
                                     label={'': '1024 units', '512': '512 units', 'l': 'lite'}.get(s, s)) for s in sorted(sufs)]
     return ax.legend(handles=hs, title='', **kwargs)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #de585b3f
 def label_groups(xs, ys, labels, tol:float=0.025) -> list[tuple[float, float, str]]:
     "Points closer than `tol` (a share of each axis' range) share one label, `'F10, F10$^{512}$'`: no label can hide another"
     xs, ys = np.asarray(xs, float), np.asarray(ys, float)
@@ -436,12 +465,14 @@ def label_groups(xs, ys, labels, tol:float=0.025) -> list[tuple[float, float, st
         else: g[2].append(k)
     return [(x, y, ', '.join(map(tex_label, ks))) for x, y, ks in groups]
 
+# %% ../nbs/06_paper_neuralrank.ipynb #409ffb65
 def _annotate(ax, xs, ys, labels):
     "Labels beside their points, moved apart with leader lines where they would overlap (adjustText)"
     from adjustText import adjust_text
     texts = [ax.text(x, y, t, fontsize=9) for x, y, t in label_groups(xs, ys, labels)]
     adjust_text(texts, x=list(xs), y=list(ys), ax=ax, expand=(1.2, 1.5), max_move=(40, 40), arrowprops=dict(arrowstyle='-', color='0.45', lw=0.6))
 
+# %% ../nbs/06_paper_neuralrank.ipynb #1f31d694
 def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Series indexed by model label
                            title:str='', ncols:int=2, # panels per row; a row shares its y axis
                            spread:dict|None=None, # name -> `with_spread` table ('SC lo', 'SC hi', 'accuracy lo', 'accuracy hi'): error bars
@@ -475,6 +506,7 @@ def _curves(proj:dict, y:torch.Tensor, dims:dict, idx, variant:str) -> pd.DataFr
     sel = slice(None) if idx is None else torch.as_tensor(idx)
     return pd.DataFrame({k: pd.Series({d: silhouette(z[sel, :d], y[sel], variant=variant) for d in dims[k]}) for k, z in proj.items()}).rename_axis('D')
 
+# %% ../nbs/06_paper_neuralrank.ipynb #dc087205
 def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard',
                 resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     "Silhouette at every D in `dims` (rows) for every model (columns): on all images, and on each half-subsample"
@@ -485,10 +517,12 @@ def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, var
         proj[k] = pca(lat, max(ok[k]), method='exact')  # exact PCA is nested: its first D components are PCA to D
     return _curves(proj, y, ok, None, variant), [_curves(proj, y, ok, i, variant) for i in subsamples(len(y), resamples, seed)]
 
+# %% ../nbs/06_paper_neuralrank.ipynb #b4531b98
 def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard') -> pd.DataFrame:
     "Silhouette at every D in `dims` (rows) for every model (columns)"
     return dims_tables(models, x, y, dims, layer, variant)[0]
 
+# %% ../nbs/06_paper_neuralrank.ipynb #aabff568
 def low_group(curves:pd.DataFrame, ref:int=10) -> list:
     "The models below the widest gap between consecutive scores at D = `ref` (the bunch whose crossings need their own scale)"
     s = curves.loc[ref].sort_values(ascending=False)
@@ -496,6 +530,7 @@ def low_group(curves:pd.DataFrame, ref:int=10) -> list:
     cut = int(np.argmax(-s.diff().values[1:])) + 1
     return list(s.index[cut:]) if len(s) - cut >= 2 else []
 
+# %% ../nbs/06_paper_neuralrank.ipynb #6264edba
 def _dims_panel(ax, curves, pal, band, title, lo=None, hi=None):
     ax.axvspan(*band, color='#eeeeee', zorder=0, label=f'D in {band[0]}..{band[1]}')
     for k in curves.columns:
@@ -503,6 +538,7 @@ def _dims_panel(ax, curves, pal, band, title, lo=None, hi=None):
         if lo is not None: ax.fill_between(curves.index, lo[k], hi[k], color=pal[k], alpha=0.18, lw=0)
     ax.set_xscale('log'); ax.set(xlabel='PCA dimension D', ylabel='silhouette score', title=title)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #1dafb22a
 def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str='',
                    spread:list|None=None, # the same curves on each subsample: drawn as each line's middle-95% band
                   ):
@@ -552,6 +588,7 @@ def estimator_targets(p:NeuralRankProfile, seed:int=0) -> dict:
             'Fashion 0-4, 1024 and 512 units': ('fashion', '0-4', t6, 5),
             'MNIST 0-4, lite zoo': ('mnist', '0-4', zoo_specs_for(p, seed, 'lite'), 3)}
 
+# %% ../nbs/06_paper_neuralrank.ipynb #864b7649
 def features_and_logits(models:dict, x:torch.Tensor, layer='last-hidden') -> dict:
     "label -> (features at `layer`, the model's logits) on `x`, one forward pass per model"
     out = {}
@@ -560,6 +597,7 @@ def features_and_logits(models:dict, x:torch.Tensor, layer='last-hidden') -> dic
         out[k] = (torch.cat(f), torch.cat(lg))
     return out
 
+# %% ../nbs/06_paper_neuralrank.ipynb #cbed0459
 def estimator_scores(outs:dict, y:torch.Tensor, estimators, dim:int=10, variant:str='standard', idx=None) -> pd.DataFrame:
     "Every estimator's score (columns) of every model (rows) from stored features and logits; `idx` resamples the items"
     rows = {}
@@ -577,16 +615,19 @@ def estimator_agreement(scores:pd.DataFrame, acc:pd.Series) -> pd.DataFrame:
     return pd.DataFrame({e: {'kendall_tau': kendalltau(scores[e], a).statistic, 'weighted_tau': weightedtau(scores[e], a).statistic,
                              'top1': float(a[scores[e].idxmax()] >= a.max())} for e in scores.columns}).T
 
+# %% ../nbs/06_paper_neuralrank.ipynb #b72f4fb5
 def subsample_agreement(outs:dict, y:torch.Tensor, accs:list, estimators, subsets:list,
                         dim:int=10, variant:str='standard', progress=False) -> list[pd.DataFrame]:
     "`estimator_agreement` on each subset of the target images: the estimators rescored on it, against the accuracies `accs` on it"
     return [estimator_agreement(estimator_scores(outs, y, estimators, dim, variant, torch.as_tensor(idx)), acc)
             for idx, acc in tqdm(list(zip(subsets, accs)), desc='subsamples', disable=not progress, leave=False)]
 
+# %% ../nbs/06_paper_neuralrank.ipynb #c2885a31
 def taus_of(agreements:list[pd.DataFrame]) -> pd.DataFrame:
     "Kendall tau of every estimator (columns) in each subsample (rows)"
     return pd.DataFrame([a.kendall_tau for a in agreements]).reset_index(drop=True)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #b9b37548
 def centre_on(boot:pd.DataFrame, point:pd.Series) -> pd.DataFrame:
     "Subsample values moved so that their median is the full-set value: their spread, around the number reported"
     return boot - boot.median() + point[boot.columns]
@@ -596,14 +637,17 @@ def pooled_taus(points:dict, boots:dict) -> tuple[pd.Series, pd.DataFrame]:
     "Mean Kendall tau over targets per estimator: the point values, and one row per resample"
     return pd.concat({t: a.kendall_tau for t, a in points.items()}, axis=1).mean(axis=1), sum(boots.values())/len(boots)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #b6936ca9
 def _pooled(agreements:list[pd.DataFrame], col:str, how:str='mean') -> pd.Series:
     return getattr(pd.concat([a[col] for a in agreements], axis=1), how)(axis=1)
 
+# %% ../nbs/06_paper_neuralrank.ipynb #08964e75
 def _per_subsample(points:dict, subs:dict) -> Resampled:
     "One 'table' per subsample: the list of every target's agreement on subsample b"
     n = min(len(s) for s in subs.values())
     return Resampled([list(points.values())], [[[subs[t][b] for t in points] for b in range(n)]])
 
+# %% ../nbs/06_paper_neuralrank.ipynb #04be39bb
 def claim_silhouette_close_to_best(points:dict, # target -> `estimator_agreement` on all its images
                                    subs:dict, # target -> the same on each subsample
                                    margin:float=0.1, # 'about as well': within this much Kendall tau of the best
@@ -614,6 +658,7 @@ def claim_silhouette_close_to_best(points:dict, # target -> `estimator_agreement
     return _per_subsample(points, subs).decide(stat, -margin, what='silhouette minus the best estimator, mean Kendall tau over the targets',
                                                detail='mean Kendall tau: ' + ', '.join(f'{e} {v:.2f}' for e, v in pt.sort_values(ascending=False).items()))
 
+# %% ../nbs/06_paper_neuralrank.ipynb #79d3ed83
 def claim_top1_as_often(points:dict, subs:dict) -> Decision:
     "The silhouette's top model is the most accurate on as many targets as any estimator's"
     hits = _pooled(list(points.values()), 'top1', 'sum')

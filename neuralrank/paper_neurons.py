@@ -59,6 +59,7 @@ class NeuronsProfile(Profile):
     curve_points:int|None # removal counts evaluated per VGG-16 layer (None: every count)
     authors_epochs:int # the authors' LeNet-5 layout (Table 1): most epochs, early stopping on a held-out tenth, to convergence
 
+# %% ../nbs/13_paper_neurons.ipynb #1e3cc698
 PROFILES = {
     'smoke': NeuronsProfile(name='smoke', description='the machinery in minutes', eval_n=300, replicates=2, train_size=1000, epochs=1, val_n=200,
                             exact_n=16, permutations=40, switch_n=1000, switch_epochs=1, retrain_epochs=1, patience=1,
@@ -77,33 +78,41 @@ LAYERS = {'conv1': 10, 'conv2': 20, 'fc1': 100, 'fc2': 25}
 AUTHORS_ACCURACY = {'mnist': 0.9927, 'fashion': 0.9004}  # the authors' released 10-20-100-25 networks, test accuracy
 TOP_K = {'conv1': 5, 'conv2': 5, 'fc1': 10, 'fc2': 5}
 
+# %% ../nbs/13_paper_neurons.ipynb #bbfe9291
 def lenet_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
     "The 10-20-100-25 LeNet-5 for a dataset at a profile's training size"
     return ModelSpec(dataset, arch='lenet5', seed=seed, epochs=p.epochs, train_size=p.train_size)
 
+# %% ../nbs/13_paper_neurons.ipynb #75183c60
 def authors_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
     "The authors' LeNet-5 layout (conv-pool-ReLU-BN twice, linear fc1, fc2 the 25 logits), trained to convergence: Table 1's networks"
     return ModelSpec(dataset, arch='lenet5_authors', seed=seed, epochs=p.authors_epochs, train_size=p.train_size, patience=3, holdout=0.1)
 
+# %% ../nbs/13_paper_neurons.ipynb #59326bfc
 def validation_split(spec:ModelSpec, n:int|None, root=None) -> tuple:
     "n training images (seeded; None: all) outside the network's own training subset: v(S) is measured on images it never saw, and not on the test images its error is reported on"
     if spec.train_size is None: raise ValueError(f"{spec.label} trained on the whole training split: no validation images are left; give it a train_size")
     return load_split(spec.dataset, train=True, classes=spec.classes, root=root, limit=n, seed=spec.seed, outside=spec.train_size)
 
+# %% ../nbs/13_paper_neurons.ipynb #123758bc
 VGG_LAYERS = tuple(f'conv{i}' for i in range(1, 14)) + ('fc1', 'fc2')
 
+# %% ../nbs/13_paper_neurons.ipynb #0079caab
 def vgg_widths(p:NeuronsProfile) -> tuple:
     "VGG-16's 15 widths at a profile's scale"
     return tuple(max(2, -(-w // p.vgg_div)) for w in VGG16_WIDTHS)
 
+# %% ../nbs/13_paper_neurons.ipynb #9e3de201
 CIFAR10_STATS = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))  # per-channel means and standard deviations of CIFAR-10's training images
 
+# %% ../nbs/13_paper_neurons.ipynb #8762c704
 def vgg_spec(p:NeuronsProfile, seed:int=0) -> ModelSpec:
     "VGG-16 with batch norm on CIFAR-10 (RGB 32x32), normalised input, crop-and-flip augmentation, SGD with momentum, at a profile's width and training size"
     return ModelSpec('cifar10-rgb', arch='vgg16', seed=seed, options={'widths': vgg_widths(p), 'normalize': CIFAR10_STATS}, epochs=p.vgg_epochs,
                      train_size=p.vgg_train_size, batch_size=64, optimizer='sgd', lr=0.05, lr_end=5e-4, momentum=0.9, weight_decay=5e-4,
                      augment='crop-flip')
 
+# %% ../nbs/13_paper_neurons.ipynb #8391f2a9
 def zoo_specs(p:NeuronsProfile, seed:int=0) -> list[ModelSpec]:
     "The networks the paper's reports use"
     return [lenet_spec(p, d, seed) for d in ('mnist', 'fashion')] + [authors_spec(p, d, seed) for d in ('mnist', 'fashion')] + [vgg_spec(p, seed)]
@@ -122,16 +131,19 @@ def overlap_p(overlap:int, N:int, k:int) -> float:
     "P(two random k-subsets of N units share at least `overlap` units)"
     return float(stats.hypergeom.sf(overlap - 1, N, k, k))
 
+# %% ../nbs/13_paper_neurons.ipynb #5d976901
 def tie_order(v, seed:int=0) -> np.ndarray:
     "Unit indices from the highest value to the lowest; exactly tied values in a seeded random order, never by index"
     v = np.asarray(v, float)
     return np.lexsort((np.random.default_rng(seed).random(len(v)), -v))
 
+# %% ../nbs/13_paper_neurons.ipynb #7a08572a
 def boundary_ties(v, k:int) -> int:
     "How many units share the k-th highest value when that tie crosses the top-k boundary (0 when the top k is well defined)"
     v = np.sort(np.asarray(v, float))[::-1]
     return int((v == v[k - 1]).sum()) if k < len(v) and v[k - 1] == v[k] else 0
 
+# %% ../nbs/13_paper_neurons.ipynb #1a968f9e
 def agreement(a, b, k:int, seed:int=0) -> dict:
     "Top-k and bottom-k overlaps (chance p-values; ties across the boundary broken at random by `seed`, and counted) and Kendall tau"
     a, b = np.asarray(a, float), np.asarray(b, float)
@@ -142,6 +154,7 @@ def agreement(a, b, k:int, seed:int=0) -> dict:
             'bottom overlap': bottom, 'bottom p': overlap_p(bottom, N, k), 'bottom ties': max(boundary_ties(-a, k), boundary_ties(-b, k)),
             'kendall tau': float(stats.kendalltau(a, b).statistic)}
 
+# %% ../nbs/13_paper_neurons.ipynb #9094b015
 def paper_agreement() -> pd.DataFrame:
     "The top-k overlaps of the paper's own Table 1 (its bottom ranks and full rankings are not given)"
     rows = {key: {'units': LAYERS[key[1]], 'k': len(sh), 'top overlap': len(set(sh) & set(ish))} for key, (sh, ish) in PAPER_TABLE1.items()}
@@ -153,19 +166,23 @@ def paper_agreement() -> pd.DataFrame:
 def _cases(t:pd.DataFrame, col:str) -> str:
     return '; '.join(f"{d} {l}: {int(r[col.replace(' p', ' overlap')])}/{int(r.k)} (p {r[col]:.2g})" for (d, l), r in t.iterrows())
 
+# %% ../nbs/13_paper_neurons.ipynb #f6642e98
 def _ties(t:pd.DataFrame, col:str) -> str:
     "The cases whose k-th place is an exact tie (their overlap depends on how the tie is broken)"
     tied = [f"{d} {l}: {int(r[f'{col} ties'])} units tie at the k-th place" for (d, l), r in t.iterrows() if r.get(f'{col} ties', 0)]
     return f"; ties broken at random per replicate: {'; '.join(tied)}" if tied else ''
 
+# %% ../nbs/13_paper_neurons.ipynb #9b397f7c
 def pooled_overlap_p(overlaps, units, ks) -> float:
     "P(the sum of independent chance overlaps >= the observed sum)"
     dist = np.array([1.])
     for N, k in zip(units, ks): dist = np.convolve(dist, stats.hypergeom.pmf(np.arange(int(k) + 1), int(N), int(k), int(k)))
     return float(dist[int(sum(overlaps)):].sum())
 
+# %% ../nbs/13_paper_neurons.ipynb #71835c09
 OVER = '(model seed, switch seed) pairs' # what one replicate of Table 1 is
 
+# %% ../nbs/13_paper_neurons.ipynb #dea0f6be
 def _pooled_claim(tables, col:str, alpha:float, what:str) -> Decision:
     "-log10 of the pooled chance p-value of the `col` overlaps, decided over the replicate tables against -log10(alpha)"
     tables = tables if isinstance(tables, list) else [tables]
@@ -177,10 +194,12 @@ def _pooled_claim(tables, col:str, alpha:float, what:str) -> Decision:
               + _ties(t, col))
     return decide([stat(x) for x in tables], -np.log10(alpha), what=f'-log10 pooled chance p of the {what} overlaps', over=OVER, detail=detail)
 
+# %% ../nbs/13_paper_neurons.ipynb #662b3cbb
 def claim_agree_top(tables, alpha:float=0.05) -> Decision:
     "`tables`: one `agreement` table (rows (dataset, layer)) per replicate; the summed top-k overlap beats chance"
     return _pooled_claim(tables, 'top', alpha, 'top-k')
 
+# %% ../nbs/13_paper_neurons.ipynb #7ee876dd
 def claim_small_layers_half(tables, small=('conv1', 'conv2', 'fc2')) -> Decision:
     "The mean top-k overlap of the small layers exceeds half of k"
     tables = tables if isinstance(tables, list) else [tables]
@@ -189,6 +208,7 @@ def claim_small_layers_half(tables, small=('conv1', 'conv2', 'fc2')) -> Decision
         return float((s['top overlap']/s.k).mean())
     return decide([frac(t) for t in tables], 0.5, what=f"mean shared fraction of the top-k in {', '.join(small)}", over=OVER)
 
+# %% ../nbs/13_paper_neurons.ipynb #81177c7a
 def claim_agree_bottom(tables, alpha:float=0.05) -> Decision:
     "The summed bottom-k overlap beats chance"
     return _pooled_claim(tables, 'bottom', alpha, 'bottom-k')
@@ -200,6 +220,7 @@ def unused_below(values, used:int=10) -> float:
     lo, hi = v[used:, None], v[None, :used]
     return float(((lo < hi) + 0.5*(lo == hi)).mean())
 
+# %% ../nbs/13_paper_neurons.ipynb #4332d167
 def claim_unused_low(replicates:list, # per replicate: dataset -> (Shapley values, switch values) of fc2
                      used:int=10, threshold:float=0.95) -> Decision:
     "Both methods score every fc2 unit above `used` - 1 below the units of real classes, on every dataset"
@@ -223,6 +244,7 @@ def _to_logits(net, layer, x) -> bool:
     cut = fold_cut(net, layer, x)
     return cut is not None and (cut.output or (not cut.tail and unit_count(net, layer, x) <= 20))
 
+# %% ../nbs/13_paper_neurons.ipynb #61e5a694
 def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
     "layer -> (ShapleyResult, SwitchResult) for the four layers of a LeNet-5"
     (x, y), (xt, yt) = val, train
@@ -235,6 +257,7 @@ def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progr
         out[layer] = (sh, importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed, progress=progress))
     return out
 
+# %% ../nbs/13_paper_neurons.ipynb #6cefc37e
 def agreement_table(rankings:dict, seed:int=0) -> pd.DataFrame:
     "(dataset, layer) -> agreement of the Shapley and switch rankings, with both top-k lists (ties broken at random by `seed`)"
     rows = {}
@@ -247,11 +270,13 @@ def agreement_table(rankings:dict, seed:int=0) -> pd.DataFrame:
 # %% ../nbs/13_paper_neurons.ipynb #f6e21823
 def switch_seeds(seed:int, replicates:int) -> list[int]: return [seed + 1000*j for j in range(replicates)]
 
+# %% ../nbs/13_paper_neurons.ipynb #c99e1220
 def switch_replicates(net, p:NeuronsProfile, train:tuple, seeds:list, progress:bool=False) -> dict:
     "layer -> the switch results of the initialisations `seeds` (e.g. `switch_seeds(seed, n)[1:]`: the first is `rank_layers`' own)"
     xt, yt = train
     return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s, progress=progress) for s in seeds] for l in LAYERS}
 
+# %% ../nbs/13_paper_neurons.ipynb #84ff66cb
 def replicate_agreements(rankings:dict, switches:dict, seed:int=0) -> list[pd.DataFrame]:
     "One `agreement_table` per switch initialisation: `rankings` (dataset, layer) -> (shapley, _); `switches` (dataset, layer) -> [switch, ...]; ties broken afresh in each"
     n = min(len(v) for v in switches.values())
@@ -289,10 +314,12 @@ def plot_agreement(scores:dict, title:str='',
 LENET_TARGET = {'conv1': 5, 'conv2': 7, 'fc1': 45, 'fc2': 20}
 PAPER_VGG_TARGET = (34, 34, 68, 68, 75, 106, 101, 92, 102, 92, 92, 67, 67, 62, 62)
 
+# %% ../nbs/13_paper_neurons.ipynb #22c17c58
 def vgg_target(p:NeuronsProfile) -> dict:
     "The paper's compressed VGG-16 widths, scaled like the profile's network"
     return {l: max(1, round(t*w/W)) for l, t, w, W in zip(VGG_LAYERS, PAPER_VGG_TARGET, vgg_widths(p), VGG16_WIDTHS)}
 
+# %% ../nbs/13_paper_neurons.ipynb #f7ed6324
 _COPIED = 'copied from the paper (rival, not computed here)'
 PAPER_TABLE2 = pd.DataFrame([
     ('LeNet-5', 'NR (proposed)', '5-7-45-20', 1.0, 17_000, 137_000, 'the paper'),
@@ -309,15 +336,18 @@ PAPER_TABLE2 = pd.DataFrame([
 # %% ../nbs/13_paper_neurons.ipynb #9725155d
 CHEAP_RANKINGS = ('l1', 'activation', 'random')
 
+# %% ../nbs/13_paper_neurons.ipynb #0e220002
 def cheap_scores(net, layers, x, y, seed:int=0) -> dict:
     "method -> layer -> scores of the rankings that cost one pass or none"
     return {m: {l: unit_scores(net, l, x, y, m, **({'seed': seed} if m == 'random' else {})) for l in layers} for m in CHEAP_RANKINGS}
 
+# %% ../nbs/13_paper_neurons.ipynb #259b72ba
 def lenet_scores(rankings:dict, net, x, y, seed:int=0) -> dict:
     "method -> layer -> scores: Shapley and switches from `rank_layers`' output, and the cheap rankings"
     return ({'shapley': {l: np.asarray(sh.values) for l, (sh, sw) in rankings.items()},
              'switches': {l: np.asarray(sw.values) for l, (sh, sw) in rankings.items()}} | cheap_scores(net, list(rankings), x, y, seed))
 
+# %% ../nbs/13_paper_neurons.ipynb #dedb478c
 def vgg_scores(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
     "method -> layer -> scores for every VGG-16 layer: importance switches and the cheap rankings"
     (x, y), (xt, yt) = val, train
@@ -331,10 +361,12 @@ def removal_curves(net, scores:dict, x, y, points:int|None=None) -> dict:
     layers = next(iter(scores.values()))
     return {l: removal_curve(net, l, x, y, {m: s[l] for m, s in scores.items()}, points) for l in layers}
 
+# %% ../nbs/13_paper_neurons.ipynb #e6048d23
 def curve_area(curves:dict) -> pd.DataFrame:
     "Mean accuracy along each removal curve (rows: layers, columns: methods)"
     return pd.DataFrame({l: c.mean() for l, c in curves.items()}).T.rename_axis('layer')
 
+# %% ../nbs/13_paper_neurons.ipynb #9f8d22fd
 def removable_units(curves:dict, drop:float=0.01) -> pd.DataFrame:
     "Most units removed (of the counts evaluated) before accuracy first falls more than `drop` below the full layer's"
     def last_ok(c):
@@ -352,6 +384,7 @@ def at_target(curves:dict, # layer -> removal curve (rows: units removed, column
         return c.iloc[int(np.abs(c.index.to_numpy() - want).argmin())]
     return pd.DataFrame({l: row(c, target[l]) for l, c in curves.items() if l in target}).T.rename_axis('layer')
 
+# %% ../nbs/13_paper_neurons.ipynb #ba3fcb71
 def over_seeds(tables:list) -> pd.DataFrame:
     "Cells as 'mean [lowest..highest]' over tables of the same shape (one per model seed)"
     g = pd.concat(tables, keys=range(len(tables))).groupby(level=1, sort=False)
@@ -363,12 +396,14 @@ def _arch(net, layers, shape) -> str:
     x = torch.zeros(1, *shape, device=next(net.parameters()).device)
     return '-'.join(str(unit_count(net, l, x)) for l in layers)
 
+# %% ../nbs/13_paper_neurons.ipynb #62666396
 def compression_row(zoo, spec:ModelSpec, layers, shape:tuple) -> dict:
     "Architecture, test error, parameters, multiply-adds and FLOPs of a zoo model"
     net, meta = zoo.get(spec), zoo.meta(spec.key)
     return {'architecture': _arch(net, layers, shape), 'error %': 100*(1 - meta['test_accuracy']), **compute_cost(net, shape),
             'retrain epochs': meta.get('epochs_run', 0) if spec.parent else 0}
 
+# %% ../nbs/13_paper_neurons.ipynb #4c3636b1
 def compression_over_seeds(zoo, specs:list, # one dict ranking -> spec per model seed (`pruned_specs`)
                            layers, shape:tuple, progress:bool=False) -> pd.DataFrame:
     "Per ranking: architecture and costs, and the test error's mean, lowest and highest over the model seeds"
@@ -387,6 +422,7 @@ def pruned_specs(parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, r
     return {'unpruned': parent} | {m: pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs, recipe=recipe, patience=p.patience)
                                    for m, s in scores.items()}
 
+# %% ../nbs/13_paper_neurons.ipynb #aac729df
 def error_tables(zoo, specs:dict, resamples:int=0, seed:int=0) -> tuple[pd.Series, list[pd.Series]]:
     "Test error % of each spec's model (trained where missing) on the zoo's evaluation items, and on each half-subsample of them"
     right = {m: correct_items(zoo.get(s), *zoo.split(s, train=False)).numpy() for m, s in specs.items()}
@@ -394,6 +430,7 @@ def error_tables(zoo, specs:dict, resamples:int=0, seed:int=0) -> tuple[pd.Serie
     n = len(next(iter(right.values())))
     return err(slice(None)), [err(i) for i in subsamples(n, resamples, seed)]
 
+# %% ../nbs/13_paper_neurons.ipynb #9be75deb
 def fold_curves(net, scores:dict, x, y, fold_idx:list, points:int|None=None) -> tuple[dict, list[dict]]:
     "`removal_curves` on each fold of the images, and their size-weighted mean (the curves on all of them)"
     per = [removal_curves(net, scores, x[torch.as_tensor(f)], y[torch.as_tensor(f)], points) for f in fold_idx]
@@ -404,6 +441,7 @@ def fold_curves(net, scores:dict, x, y, fold_idx:list, points:int|None=None) -> 
 # %% ../nbs/13_paper_neurons.ipynb #ef2adf1d
 def _f(v:float) -> str: return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
+# %% ../nbs/13_paper_neurons.ipynb #a0996675
 def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'switches'), what:str='error %') -> Decision:
     "The better of `rankings`' errors is within `tol` of `target` (`errors`: a `Resampled` of error Series, or one Series)"
     rep = resampled(errors)
@@ -412,15 +450,18 @@ def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'swit
                       detail=f"{what}: ours {best(rep.first):.3g} ({rep.first[list(rankings)].idxmin()}), the paper's {target:g}; "
                              + ', '.join(f"{m} {v:.3g}" for m, v in rep.first.items()))
 
+# %% ../nbs/13_paper_neurons.ipynb #67873b44
 def claim_near_count(value:float, target:float, tol:float, what:str) -> Decision:
     "A count (parameters, multiply-adds) within `tol` of the paper's `target`: exact, no replicates"
     return exact(tol - abs(value - target), 0., what=f'{_f(tol)} minus |{what} - {_f(target)}|', detail=f"{what}: ours {_f(value)}, the paper's {_f(target)}")
 
+# %% ../nbs/13_paper_neurons.ipynb #118037da
 def _beats(v:pd.Series, ours, sign:int) -> float:
     v = v.drop('unpruned', errors='ignore')  # the unpruned parent is the reference, not a rival ranking
     mine = [m for m in ours if m in v.index]
     return float(sign*(v[mine].max() if sign > 0 else v[mine].min()) - sign*(v.drop(mine).max() if sign > 0 else v.drop(mine).min()))
 
+# %% ../nbs/13_paper_neurons.ipynb #0df03aaa
 def claim_beats(values, ours=('shapley', 'switches'), higher:bool=True, what:str='', over:str='folds') -> Decision:
     "The better of `ours` beats every other ranking: `values` a `Resampled` of Series (subsamples) or a list of Series (independent folds)"
     sign = 1 if higher else -1
@@ -434,6 +475,7 @@ def claim_beats(values, ours=('shapley', 'switches'), higher:bool=True, what:str
 RANKING_STYLE = {'shapley': ('#1f77b4', '-', 2.2), 'switches': ('#d62728', '-', 2.2), 'l1': ('#2ca02c', '--', 1.3),
                  'activation': ('#9467bd', '--', 1.3), 'random': ('#7f7f7f', ':', 1.3)}
 
+# %% ../nbs/13_paper_neurons.ipynb #254f03a7
 def plot_removal(curves:dict, title:str='', cols:int=5,
                  spread:list|None=None, # the same curves on each fold of the images: drawn as a band from the lowest to the highest
                 ):
@@ -464,11 +506,13 @@ def filter_maps(net, layer, x) -> torch.Tensor:
     "The layer's output channels on images `x`: (images, channels, height, width)"
     return layer_outputs(net, x, layer, flatten=False)
 
+# %% ../nbs/13_paper_neurons.ipynb #72e8d7fb
 def filter_strengths(maps:torch.Tensor, ranking, resamples:int=0, seed:int=0) -> tuple[tuple, list[tuple]]:
     "(each filter's mean activation, `ranking`) over all images and over each half-subsample of them"
     per = maps.flatten(2).mean(2).numpy()  # images x filters
     return (per.mean(0), np.asarray(ranking)), [(per[i].mean(0), np.asarray(ranking)) for i in subsamples(len(per), resamples, seed)]
 
+# %% ../nbs/13_paper_neurons.ipynb #eb329d5f
 def claim_top_stronger(strengths, k:int=3, what:str='') -> Decision:
     "The top-k filters' mean activation exceeds the bottom-k filters' (`strengths`: a `Resampled` of `filter_strengths` pairs)"
     rep = resampled(strengths)
@@ -477,6 +521,7 @@ def claim_top_stronger(strengths, k:int=3, what:str='') -> Decision:
     return rep.decide(stat, what=f'{what}mean activation of the top-{k} filters minus the bottom-{k}',
                       detail=f"top-{k} {m[r[:k]].mean():.3f}, bottom-{k} {m[r[-k:]].mean():.3f}")
 
+# %% ../nbs/13_paper_neurons.ipynb #3976bd99
 def plot_filter_maps(cases:dict, k:int=3, title:str=''):
     "`cases`: name -> (images, maps, ranking); rows: images, columns: the input, the top-k and the bottom-k filters' maps"
     import matplotlib.pyplot as plt

@@ -43,6 +43,7 @@ class SamplingProfile(Profile):
     js:tuple # tuning factors of Figure 6
     timing_repeats:int # runs per technique behind Figure 7
 
+# %% ../nbs/17_paper_sampling.ipynb #53cee87f
 PROFILES = {
     'smoke': SamplingProfile(name='smoke', description='the machinery in minutes', eval_n=300, mnist_train=1000, mnist_epochs=1, mnist_test=600,
                              galaxy_train=300, galaxy_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2,
@@ -63,12 +64,14 @@ LATENT = {'mnist': 'fc2', 'galaxy-zoo1': 'fc1'}
 NEURON_TENSORS = {'mnist': {'conv1': 'conv1.2', 'conv2': 'conv2.2', 'fc1': 'fc1.2', 'fc2': 'fc2.1'}, 'galaxy-zoo1': {}}  # post-ReLU outputs
 RANDOM_TECHNIQUES = ('random', 'stratified_cm', 'latent_grid')
 
+# %% ../nbs/17_paper_sampling.ipynb #a8cc8ea2
 def sampling_spec(p:SamplingProfile, dataset:str, seed:int=0) -> ModelSpec:
     "The paper's network for `dataset` at a profile's size"
     if dataset == 'mnist': return ModelSpec('mnist', arch='lenet5bn', seed=seed, epochs=p.mnist_epochs, train_size=p.mnist_train)
     return ModelSpec('galaxy-zoo1', arch='galaxy', seed=seed, options={'widths': p.galaxy_widths}, epochs=p.galaxy_epochs,
                      train_size=p.galaxy_train, batch_size=32)
 
+# %% ../nbs/17_paper_sampling.ipynb #eae66f2e
 def zoo_specs(p:SamplingProfile, seed:int=0) -> list[ModelSpec]:
     "The networks the paper's reports use"
     return [sampling_spec(p, d, seed) for d in DATASETS_USED]
@@ -96,6 +99,7 @@ class DiagnosisSetup:
         "S1-S3 of the sample `idx` against the full set"
         return query_summary(self.full, aggregate(self.values, self.y_true, self.y_pred, self.n_classes, idx), k)
 
+# %% ../nbs/17_paper_sampling.ipynb #d71f3ca2
 def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progress:bool=False) -> DiagnosisSetup:
     "Full answers, per-item post-ReLU neuron values and the latent matrix of a network of the paper's `dataset`, in one pass"
     full, pred, values = full_aggregates(net, x, y, LAYERS[dataset], n_classes, keep=[*LAYERS[dataset], 'latent'], progress=progress,
@@ -103,16 +107,19 @@ def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progr
     latent = values.pop('latent')
     return DiagnosisSetup(dataset, values, y.numpy(), pred.numpy(), full, n_classes, LATENT[dataset], model_seed, latent)
 
+# %% ../nbs/17_paper_sampling.ipynb #69747337
 def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_root=None, progress:bool=False) -> DiagnosisSetup:
     "Network, test split, full answers and per-item neuron values for one of the paper's data sets"
     x, y = load_split(spec.dataset, train=False, limit=p.mnist_test if spec.dataset == 'mnist' else None, seed=seed, root=data_root)
     return network_setup(zoo.get(spec), x, y, spec.dataset, spec.n_classes, spec.seed, progress)
 
+# %% ../nbs/17_paper_sampling.ipynb #d6b7f3de
 def report_setups(r) -> dict:
     "dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the paper's data sets"
     return {d: [diagnosis_setup(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress) for s in r.seeds]
             for d in DATASETS_USED}
 
+# %% ../nbs/17_paper_sampling.ipynb #623df0ab
 def setup_table(r, setups:dict) -> pd.DataFrame:
     "The networks, one row per data set and model seed: label, training images, test accuracy, test items and how many are wrong"
     rows = {}
@@ -141,8 +148,10 @@ def _run(s:DiagnosisSetup, technique, frac, seed, k=10, **opts) -> dict:
     wrong = int((s.y_true[idx] != s.y_pred[idx]).sum())
     return {'size': len(idx), 'right': len(idx) - wrong, 'wrong': wrong, **s.scores(idx, k), 'seconds': secs}
 
+# %% ../nbs/17_paper_sampling.ipynb #f6a3bc64
 def _setups(s) -> list[DiagnosisSetup]: return list(s) if isinstance(s, (list, tuple)) else [s]
 
+# %% ../nbs/17_paper_sampling.ipynb #ea77fce4
 def evaluate_sizes(s:DiagnosisSetup|list, # one network's setup, or one per model seed
                    fracs, # sample sizes
                    replicates:int, # sampling seeds per technique and size
@@ -154,6 +163,7 @@ def evaluate_sizes(s:DiagnosisSetup|list, # one network's setup, or one per mode
             for x, t, f, r in tqdm(jobs, desc=f'sampling {_setups(s)[0].dataset}', disable=not progress)]
     return pd.DataFrame(rows)
 
+# %% ../nbs/17_paper_sampling.ipynb #7edfad65
 def summarise(runs:pd.DataFrame, by=('technique', 'frac')) -> pd.DataFrame:
     "Mean, min and max of each metric over the replicates"
     return runs.groupby(list(by), sort=False)[['size', 'wrong', 'S1', 'S2', 'S3']].agg(['mean', 'min', 'max'])
@@ -169,6 +179,7 @@ def evaluate_k(s:DiagnosisSetup|list, frac:float, ks, replicates:int, techniques
                 rows += [{'seed': x.seed, 'technique': t, 'K': k, 'repeat': r, 'S1': query_scores(x.full, a, k).S1.mean()} for k in ks]
     return pd.DataFrame(rows)
 
+# %% ../nbs/17_paper_sampling.ipynb #5aa6f35d
 def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int, techniques=('gmm_full', 'gmm_spherical', 'max_margin')) -> pd.DataFrame:
     "S1-S3 against the tuning factor j, plain and weighted (the weighted draw ignores j), over model and sampling seeds"
     rows = []
@@ -180,6 +191,7 @@ def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int, techniques
                 rows += [{'seed': x.seed, 'technique': t, 'weighted': True, 'j': j, 'repeat': r, **w} for j in js]
     return pd.DataFrame(rows)
 
+# %% ../nbs/17_paper_sampling.ipynb #14605c17
 def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNIQUES) -> pd.DataFrame:
     "Seconds to create a `frac` sample, each technique from a cold start (no cached model fit), `repeats` times"
     rows = []
@@ -190,6 +202,7 @@ def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNI
             rows.append({'technique': t, 'repeat': r, 'seconds': time.perf_counter() - t0})
     return pd.DataFrame(rows)
 
+# %% ../nbs/17_paper_sampling.ipynb #0b5db433
 def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=TECHNIQUES) -> pd.DataFrame:
     "Table IV: size, right and wrong items and the misclassified share of each technique's `frac` sample, per replicate"
     rows = []
@@ -215,6 +228,7 @@ def paper_share(cell:str) -> float:
     right, wrong = map(int, cell.rstrip(')').split('('))
     return wrong/(right + wrong)
 
+# %% ../nbs/17_paper_sampling.ipynb #5e972130
 def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
     "Per data set and allocation rule of `stratified_cm`: its sample's misclassified share over the test set's, ours (mean of the replicates) beside the paper's"
     rows = {}
@@ -231,11 +245,13 @@ def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
 _BETTER = {'S1': 1, 'S2': -1, 'S3': -1}  # S1 higher is better, S2 and S3 lower
 OVER = 'model and sampling seeds' # what one replicate of the sampling claims is
 
+# %% ../nbs/17_paper_sampling.ipynb #36ea674c
 def replicate_table(runs:pd.DataFrame, metric:str, fracs=None) -> pd.DataFrame:
     "Rows: replicates (model seed, sampling seed); columns: techniques; `metric` averaged over the sizes `fracs` (all when None)"
     r = runs if fracs is None else runs[runs.frac.isin(fracs)]
     return r.pivot_table(index=['seed', 'repeat'], columns='technique', values=metric, aggfunc='mean', sort=False)
 
+# %% ../nbs/17_paper_sampling.ipynb #bd4553e5
 def technique_means(runs:pd.DataFrame, fracs=None) -> pd.DataFrame:
     "Each technique's mean S1-S3 over the replicates and the given sample sizes (all when None)"
     r = runs if fracs is None else runs[runs.frac.isin(fracs)]
@@ -244,15 +260,18 @@ def technique_means(runs:pd.DataFrame, fracs=None) -> pd.DataFrame:
 # %% ../nbs/17_paper_sampling.ipynb #7ef32703
 _ORD = {1: 'best', 2: 'second best', 3: 'third best'}
 
+# %% ../nbs/17_paper_sampling.ipynb #fd92a2f2
 def _rank_margin(tab:pd.DataFrame, technique:str, rank:int, sign:int) -> np.ndarray:
     "Per replicate: `technique` minus the `rank`-th best other technique (sign: +1 higher is better, -1 lower)"
     others = np.sort(sign*tab.drop(columns=technique).to_numpy(), axis=1)[:, ::-1]  # best first
     return sign*tab[technique].to_numpy() - others[:, rank - 1]
 
+# %% ../nbs/17_paper_sampling.ipynb #b2327976
 def _means_line(tab:pd.DataFrame, metric:str, n:int=4) -> str:
     m = tab.mean().sort_values(ascending=_BETTER[metric] < 0)
     return f"{metric} means: " + ', '.join(f"{t} {v:.3f}" for t, v in list(m.items())[:n])
 
+# %% ../nbs/17_paper_sampling.ipynb #c8cb8bdc
 def claim_rank(runs:pd.DataFrame, technique:str, rank:int=1, metrics=('S1', 'S2', 'S3'), fracs=None) -> Decision:
     "`technique` ranks `rank` or better on every metric: per metric, its paired margin over the `rank`-th best other"
     parts = []
@@ -262,6 +281,7 @@ def claim_rank(runs:pd.DataFrame, technique:str, rank:int=1, metrics=('S1', 'S2'
                             over=OVER, detail=_means_line(tab, m)))
     return all_of(parts, '; '.join(p.detail for p in parts))
 
+# %% ../nbs/17_paper_sampling.ipynb #7a041926
 def claim_best(runs:pd.DataFrame, technique:str, metrics=('S1', 'S2', 'S3'), fracs=None) -> Decision:
     "`technique` is the best on every metric"
     return claim_rank(runs, technique, 1, metrics, fracs)
@@ -276,6 +296,7 @@ def claim_beats_on(runs:pd.DataFrame, a:str, others, metrics, fracs=None) -> Dec
                          over=OVER) for o in others]
     return all_of(parts)
 
+# %% ../nbs/17_paper_sampling.ipynb #859fdd1e
 def claim_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tree', rank:int=2, metrics=('S1', 'S3')) -> Decision:
     "`technique`'s sample is smaller than every other `frac` sample, and it ranks `rank` or better against them"
     at = runs[runs.frac == frac]
@@ -303,6 +324,7 @@ def claim_plateau(jruns:pd.DataFrame, near:float=0.7, tol:float=0.02) -> Decisio
     return decide(margin, what=f"the smaller of (S1 at j = {jn:g} minus the best j's, plus {tol}) and (its rise over j = 0, minus {tol})", over=OVER,
                   detail='mean S1 by j: ' + ', '.join(f"{j:g}: {x:.3f}" for j, x in tab.mean().items()))
 
+# %% ../nbs/17_paper_sampling.ipynb #42b20a41
 def claim_weighted_below(jruns:pd.DataFrame) -> Decision:
     "Each technique's weighted sample scores a lower S1 than the best of its plain (j-tuned) samples in the same replicate"
     parts = []
@@ -321,6 +343,7 @@ def claim_slower(times:pd.DataFrame, slow=('vas', 'eb_tree'), factor:float=100.)
     return decide(np.log10(ratio.to_numpy()), np.log10(factor), what='log10(fastest of the slow ones / slowest other)', over='timing repeats',
                   detail=', '.join(f"{t} {med[t]:.3g} s" for t in slow) + f"; slowest other {med.drop(list(slow)).max():.3g} s (medians)")
 
+# %% ../nbs/17_paper_sampling.ipynb #bf371232
 def claim_under(times:pd.DataFrame, limit:float=1.) -> Decision:
     "Every technique creates its sample in under `limit` seconds"
     tab = times.pivot_table(index='repeat', columns='technique', values='seconds', sort=False)
@@ -337,6 +360,7 @@ TECHNIQUE_STYLE = {'random': ('#7f7f7f', ':'), 'stratified_cm': ('#8c564b', '--'
 METRIC_LABEL = {'S1': 'S1: top-10 precision (higher better)', 'S2': 'S2: cosine distance (lower better)',
                 'S3': 'S3: Jensen-Shannon distance (lower better)'}
 
+# %% ../nbs/17_paper_sampling.ipynb #a8cc50b5
 def plot_sizes(runs:dict, title:str=''):
     "Figure 4: rows data sets, columns S1-S3, a line per technique against sample size (mean; band: the middle 95% of the replicates)"
     fig, axs = plt.subplots(len(runs), 3, figsize=(15, 3.8*len(runs)), squeeze=False)
@@ -359,22 +383,26 @@ def plot_sizes(runs:dict, title:str=''):
     _legend_below(fig, axs, title)
     fig.tight_layout(rect=(0, 0.05, 1, 0.96)); return fig
 
+# %% ../nbs/17_paper_sampling.ipynb #0fc05008
 def _spread(g:pd.DataFrame, by:str, m:str) -> pd.DataFrame:
     "Mean of `m` per `by` value, and the middle 95% of its replicates (columns mean, min, max)"
     q = g.groupby(by)[m]
     return pd.DataFrame({'mean': q.mean(), 'min': q.quantile(0.025), 'max': q.quantile(0.975)})
 
+# %% ../nbs/17_paper_sampling.ipynb #ac3e977f
 def _legend_below(fig, axs, title:str):
     "One legend for all panels, below them, and the figure's title"
     h, l = axs[0, 0].get_legend_handles_labels()
     fig.legend(h, l, loc='lower center', ncol=len(l), frameon=False)
     if title: fig.suptitle(title)
 
+# %% ../nbs/17_paper_sampling.ipynb #daaf17bc
 def _log_ticks(ax, values, fmt:str):
     "A log x axis labelled at `values` only (no overprinting minor labels)"
     ax.set_xscale('log'); ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_xticks(values); ax.set_xticklabels([fmt.format(v) for v in values])
 
+# %% ../nbs/17_paper_sampling.ipynb #4848eefc
 def plot_k(runs:dict, title:str=''):
     "Figure 5: S1 precision against K for each technique's 5% sample, a panel per data set (band: middle 95% of the replicates)"
     fig, axs = plt.subplots(1, len(runs), figsize=(6.5*len(runs), 4.2), squeeze=False)
@@ -388,6 +416,7 @@ def plot_k(runs:dict, title:str=''):
     _legend_below(fig, axs, title)
     fig.tight_layout(rect=(0, 0.08, 1, 0.94)); return fig
 
+# %% ../nbs/17_paper_sampling.ipynb #4ea6cc17
 def plot_j(runs:dict, title:str=''):
     "Figure 6: S1-S3 against j for GMM full, GMM spherical, MaxMargin; the weighted variant dashed (mean; band: middle 95% of the replicates)"
     fig, axs = plt.subplots(len(runs), 3, figsize=(15, 3.8*len(runs)), squeeze=False)
@@ -403,6 +432,7 @@ def plot_j(runs:dict, title:str=''):
     _legend_below(fig, axs, title)
     fig.tight_layout(rect=(0, 0.06, 1, 0.96)); return fig
 
+# %% ../nbs/17_paper_sampling.ipynb #4625f3ea
 def plot_times(times:dict, title:str=''):
     "Figure 7: seconds to create a 5% sample per technique, log scale, a bar group per data set"
     t = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.median() for d, r in times.items()})

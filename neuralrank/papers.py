@@ -42,6 +42,7 @@ class Option:
     choices:tuple=() # the allowed values (empty: any)
     help:str='' # one line for `--help`
 
+# %% ../nbs/05_papers.ipynb #7f28f7d5
 @dataclass
 class Paper:
     "What a reproduced paper declares"
@@ -90,17 +91,19 @@ def registered_papers() -> dict[str, Paper]:
         out[paper.name] = paper
     return out
 
+# %% ../nbs/05_papers.ipynb #d4c04cc2
 def paper_of(report:str|Path) -> Paper|None:
     "The registered paper a report notebook belongs to (None for a report no paper lists)"
     stem = Path(report).stem
     return next((p for p in registered_papers().values() if stem in p.reports), None)
 
-# %% ../nbs/05_papers.ipynb #25d8cc88
+# %% ../nbs/05_papers.ipynb #bcca1ddc
 @lru_cache(maxsize=None)
 def _replicate_executor(cluster:str|None) -> InProcess:
     "One executor per cluster address for a report's replicates (kept outside `Report`, which travels to the workers)"
     return executor(cluster)
 
+# %% ../nbs/05_papers.ipynb #fd3f0018
 @dataclass
 class Report(GetAttr):
     "What a report notebook works with"
@@ -132,7 +135,7 @@ class Report(GetAttr):
             _replicate_executor.cache_clear()
         return self
 
-# %% ../nbs/05_papers.ipynb #afd8dd7e
+# %% ../nbs/05_papers.ipynb #b9b517f3
 def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2'
                  profile:str, device:str='auto', seed:int=0, # the run's profile, device and seed
                  data_root:str|None=None, # data root (None: NEURALRANK_DATA, else the user cache)

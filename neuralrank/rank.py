@@ -27,6 +27,7 @@ def _as_tensor(x, dtype=torch.float64):
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
     return x.to(dtype) if dtype is not None else x
 
+# %% ../nbs/03_rank.ipynb #5ee54ecc
 def _labels(y, n, device) -> tuple[torch.Tensor, torch.Tensor]:
     "Labels as `0..K-1` codes and class sizes, checking the silhouette is defined (2 <= K <= n-1)"
     codes = torch.as_tensor(check_labels(y, n)).to(device)
@@ -36,6 +37,7 @@ def _labels(y, n, device) -> tuple[torch.Tensor, torch.Tensor]:
     if K > n - 1: raise InputError(f"the silhouette needs fewer classes than points (got {K} classes for {n} points)")
     return codes, counts
 
+# %% ../nbs/03_rank.ipynb #e6238a72
 def _finish(a, b, own_counts):
     s = (b - a) / torch.maximum(a, b)
     s = torch.nan_to_num(s, nan=0.0)
@@ -66,6 +68,7 @@ def _pairwise(x, y, metric):
     if metric in ('manhattan', 'cityblock', 'l1'): return torch.cdist(x, y, p=1)
     raise ValueError(f"unknown metric {metric!r}: use cosine, euclidean, sqeuclidean or manhattan")
 
+# %% ../nbs/03_rank.ipynb #a44e16c2
 def _chunked_pairwise(x, codes, counts, variant, metric, chunk):
     "a(i), b(i) for any metric from chunked pairwise distances: O(n^2 D) time, O(chunk n) memory"
     n, K = x.shape[0], len(counts)
@@ -110,6 +113,7 @@ def silhouette_samples(x, # points (n, D): tensor or array, on any device
     else: raise ValueError(f"unknown method {method!r}")
     return _finish(a, b, n_own)
 
+# %% ../nbs/03_rank.ipynb #548aee47
 def silhouette(x, y, metric:str='cosine', variant:str='standard', method:str='auto', chunk:int|None=None) -> float:
     "Mean silhouette of points `x` with labels `y`; `variant='centroid'` is the neuralRank paper's definition"
     return silhouette_samples(x, y, metric, variant, method, chunk).mean().item()
@@ -146,6 +150,7 @@ def _model_items(models) -> list[tuple[str, nn.Module]]:
     if isinstance(models, nn.Module): models = [models]
     return [(getattr(m, 'label', None) or f'model{i}', m) for i, m in enumerate(models)]
 
+# %% ../nbs/03_rank.ipynb #c2f8d097
 def layer_scores(model:nn.Module, # any model
                  x:torch.Tensor, # target inputs
                  y:torch.Tensor, # target labels
@@ -170,6 +175,7 @@ def _check_rankable(items, y, layers, dim):
             except (IndexError, KeyError) as e: raise ValueError(f"model {name}: {e}") from None
     if dim > len(y): raise ValueError(f"PCA to D={dim} dimensions is impossible with {len(y)} target samples")
 
+# %% ../nbs/03_rank.ipynb #49bf2d42
 def silhouette_table(models, # dict label -> model, or a list of models (their `.label` names them)
                      x:torch.Tensor, y:torch.Tensor, # target inputs and labels
                      layers=('last-hidden',), dim:int=10, variant:str='standard', metric:str='cosine', batch_size:int=1024,
@@ -198,6 +204,7 @@ def _estimator_table(items, x, y, layer, ests, dim, variant, metric, batch_size,
     if bar is not progress: bar.close()
     return pd.DataFrame(rows).T
 
+# %% ../nbs/03_rank.ipynb #ffeb199e
 def neural_rank(models, # dict label -> model, or a list of models
                 x:torch.Tensor, y:torch.Tensor, # target inputs and labels
                 layer:int|str='last-hidden', # index, module name, or 'last-hidden' (each model's last latent layer, else the input of its last Linear)
@@ -250,6 +257,7 @@ def fit_logits(ftr:torch.Tensor, ytr:torch.Tensor, # frozen features and labels 
     right = (pred == yte_codes) & known
     return right if per_item else right.float().mean().item()
 
+# %% ../nbs/03_rank.ipynb #172ead82
 def transfer_accuracy(model:nn.Module, # a trained model; it is not modified
                       train:tuple, # (x, y) of the target training split
                       test:tuple, # (x, y) of the target test split
@@ -272,6 +280,7 @@ def rank_agreement(scores, # one value per model (higher is better)
     return {'kendall_tau': float(kt.statistic), 'kendall_p': float(kt.pvalue), 'spearman_rho': float(sp.statistic),
             'spearman_p': float(sp.pvalue), 'weighted_tau': float(wt.statistic), 'n': len(a)}
 
+# %% ../nbs/03_rank.ipynb #35aa0423
 def top_k_overlap(scores, accuracies, k:int) -> float:
     "Fraction of the top-k models by score that are also top-k by accuracy"
     a, b = np.asarray(scores, float), np.asarray(accuracies, float)

@@ -47,6 +47,7 @@ def _iv(c:Claim) -> str:
     f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
     return f"{f(lo)}..{f(hi)}" if lo == lo else 'n/a'
 
+# %% ../nbs/04_report.ipynb #a84cbd5a
 def claims_markdown(claims:list[Claim]) -> str:
     "A Markdown table of claims and verdicts"
     rows = ['| source | claim | verdict | 95% interval | replicates | cause | evidence |', '|---|---|---|---|---|---|---|']
@@ -61,6 +62,7 @@ def replication_markdown(rep:dict) -> str:
     if rep.get('not replicated'): lines.append('Run once: ' + '; '.join(rep['not replicated']) + '.')
     return '\n\n'.join(lines)
 
+# %% ../nbs/04_report.ipynb #2f85a461
 def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     "A DataFrame as a Markdown table (no extra dependency)"
     def f(v): return format(v, floatfmt) if isinstance(v, float) else str(v)
@@ -69,6 +71,7 @@ def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in zip(df.index, df.itertuples(index=False))]
     return '\n'.join(lines)
 
+# %% ../nbs/04_report.ipynb #e243aaa5
 class ReportWriter:
     "Collects a report's figures, tables and claims in `out_dir`"
     def __init__(self, out_dir:str|Path, name:str, title:str, **setup):
@@ -124,12 +127,14 @@ def reports_dir() -> Path:
     if not d.is_dir(): raise FileNotFoundError(f"report notebooks not found in {d}: install neuralrank from its repository (pip install -e .) or set NEURALRANK_REPORTS")
     return d
 
+# %% ../nbs/04_report.ipynb #c0218add
 def _matches(name:str, nbs:list[Path]) -> list[Path]:
     "The notebooks a requested name denotes: a full stem, `paper:id`, or a bare id"
     n = name.strip().lower().replace(':', '_', 1)
     full = [p for p in nbs if p.stem.lower() == n]
     return full or [p for p in nbs if '_' in p.stem and p.stem.lower().split('_', 1)[1] == n]
 
+# %% ../nbs/04_report.ipynb #1850e579
 def find_reports(only:list[str]|str|None=None, # report names, or a comma-separated string of them; None for all
                  folder:Path|None=None, # the report folder (default: `reports_dir()`)
                 ) -> list[Path]:
@@ -158,6 +163,7 @@ def stderr_to(path:Path):
     finally:
         sys.stderr.flush(); os.dup2(saved, 2); os.close(saved)
 
+# %% ../nbs/04_report.ipynb #f6ab627f
 def _fresh_dir(out_dir:Path, nb:Path):
     "An empty output folder for a report (a previous run's files, recognised by its notebook or report.json, are removed)"
     if (out_dir/'report.json').exists() or (out_dir/nb.name).exists(): shutil.rmtree(out_dir)
@@ -194,6 +200,7 @@ class ReportRun:
     @property
     def title(self) -> str: return self.report.get('title', self.name)
 
+# %% ../nbs/04_report.ipynb #e975cb2e
 def _page(executed:Path) -> Path|None:
     "The executed notebook rendered to HTML, or None (with a warning) where it is missing or cannot be rendered"
     if not executed.exists(): return None
@@ -201,6 +208,7 @@ def _page(executed:Path) -> Path|None:
     except Exception as e:
         warnings.warn(f"could not render {executed.name} to HTML: {type(e).__name__}: {e}"); return None
 
+# %% ../nbs/04_report.ipynb #3ad7f146
 def run_report(nb:Path, # the report notebook
                out_dir:Path, # its output folder (the executed notebook and its HTML page, figures, tables, report.json)
                parameters:dict, # papermill parameters; `out_dir` is added
@@ -228,28 +236,35 @@ def run_report(nb:Path, # the report notebook
 # %% ../nbs/04_report.ipynb #d2a467b8
 def _rel(p:Path, base:Path) -> str: return os.path.relpath(p, base).replace(os.sep, '/')
 
+# %% ../nbs/04_report.ipynb #0499ea5e
 def verdict_counts(claims:list[dict]) -> str:
     "'held k, did not hold m, inconclusive j of n claims'"
     n = {v: sum(c['verdict'] == v for c in claims) for v in VERDICTS}
     return f"held {n['held']}, did not hold {n['did not hold']}, inconclusive {n['inconclusive']} of {len(claims)} claims"
 
+# %% ../nbs/04_report.ipynb #e1b02ba5
 def cause_counts(claims:list[dict]) -> str:
     "How many misses each cause explains, e.g. 'scale 3, replicates 2'"
     causes = [c['cause'].split(':')[0] for c in claims if c.get('cause')]
     return ', '.join(f"{k} {causes.count(k)}" for k in CAUSES if k in causes)
 
+# %% ../nbs/04_report.ipynb #730e158b
 def substituted_note(claims:list[dict]) -> str:
     "A sentence saying how many misses are on substituted data, which test nothing the paper claims (empty when none)"
     n = sum(c['verdict'] != 'held' and (c.get('cause') or '') == 'substituted data' for c in claims)
     return f"{n} of the misses are on substituted data: they do not count against the paper." if n else ''
 
+# %% ../nbs/04_report.ipynb #2304a699
 def _summary(runs:list[ReportRun]) -> str:
     claims = [c for r in runs for c in r.claims]
     s = f"{sum(r.ok for r in runs)} of {len(runs)} reports ran; {verdict_counts(claims)}."
     s += f" Causes of the misses: {cause_counts(claims)}." if cause_counts(claims) else ''
     return s + (f" {substituted_note(claims)}" if substituted_note(claims) else '')
 
+# %% ../nbs/04_report.ipynb #9ba72835
 _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause')
+
+# %% ../nbs/04_report.ipynb #8a1a90c8
 def _stored_claims(r:ReportRun) -> list[Claim]: return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]
 
 # %% ../nbs/04_report.ipynb #def72eac
@@ -264,14 +279,18 @@ def _report_md(r:ReportRun, out:Path) -> list[str]:
     if r.claims: md += ['', claims_markdown(_stored_claims(r))]
     return md
 
+# %% ../nbs/04_report.ipynb #3f83bfd1
 def _tally(r:ReportRun) -> str: return ' / '.join(str(sum(c['verdict'] == v for c in r.claims)) for v in VERDICTS)
 
+# %% ../nbs/04_report.ipynb #28476b49
 _ZOO_NOTE = "The zoo models this paper's reports use, as trained for this run (test accuracy on the profile's test images):"
 
+# %% ../nbs/04_report.ipynb #e9374f4e
 def _links_md(r:ReportRun, out:Path) -> str:
     page = f"[page]({_rel(r.page, out)}) · " if r.page else ''
     return page + f"[{r.notebook.name}]({_rel(r.notebook, out)})"
 
+# %% ../nbs/04_report.ipynb #bd2115ff
 def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     runs = [r for _, rs in groups for r in rs]
     md = [f"# {title}", '', ' · '.join(f"{k}: `{v}`" for k, v in header.items()), '', _summary(runs), '',
@@ -291,6 +310,7 @@ _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;
         "img{max-width:100%;border:1px solid #eee}")
 _CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
 
+# %% ../nbs/04_report.ipynb #2da2af27
 def _report_html(r:ReportRun, out:Path) -> list[str]:
     "One report's section of the HTML index"
     e = html.escape
@@ -308,11 +328,13 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
         h.append('</table>')
     return h
 
+# %% ../nbs/04_report.ipynb #6ca0cc7f
 def _links_html(r:ReportRun, out:Path) -> str:
     e = html.escape
     page = f"<a href='{e(_rel(r.page, out))}'>page</a> · " if r.page else ''
     return page + f"<a href='{e(_rel(r.notebook, out))}'>{e(r.notebook.name)}</a>"
 
+# %% ../nbs/04_report.ipynb #1eb003cb
 def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
@@ -349,6 +371,7 @@ def library_notebooks(folder:Path|None=None, # the notebook folder (default: `nb
     folder = Path(folder) if folder else reports_dir().parent
     return sorted(p for p in folder.glob('*.ipynb') if not p.name.startswith(('_', '.')))
 
+# %% ../nbs/04_report.ipynb #9b01f0bb
 def notebook_heading(nb) -> tuple[str, str]:
     "The title (the first `# ` line) and the one-line summary (the first `> ` line) of a notebook's first markdown cell"
     md = next((c.source for c in nb.cells if c.cell_type == 'markdown'), '')
@@ -385,6 +408,7 @@ def _save_outputs(executed:Path, notebook:Path):
     tmp = notebook.with_name(f'.{notebook.name}.tmp')
     nbformat.write(nb, tmp); os.replace(tmp, notebook)
 
+# %% ../nbs/04_report.ipynb #4b9e58e4
 def _docs_index(rows:list[dict], title:str) -> str:
     e = html.escape
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
@@ -393,6 +417,7 @@ def _docs_index(rows:list[dict], title:str) -> str:
           f"<td class={'held' if not r['error'] else 'not'}>{'ok' if not r['error'] else e('failed: ' + r['error'])}</td><td>{r['seconds']:.1f}</td></tr>" for r in rows]
     return '\n'.join(h + ['</table>'])
 
+# %% ../nbs/04_report.ipynb #4e7a404b
 def build_docs(out:Path, # the folder the pages and their index go to
                notebooks:list[Path]|None=None, # default: every library notebook
                execute:bool=True, # run each notebook first (False: render them as saved)

@@ -69,6 +69,7 @@ def _take_random(groups:np.ndarray, counts:np.ndarray, rng) -> np.ndarray:
     starts = np.searchsorted(groups[order], np.arange(len(counts)))
     return np.concatenate([order[s:s + c] for s, c in zip(starts, counts)]) if len(counts) else np.array([], int)
 
+# %% ../nbs/15_sampling.ipynb #3a8c757e
 def _group_ids(*keys) -> np.ndarray:
     "One dense id per distinct combination of the key arrays"
     return np.unique(np.stack(keys, 1), axis=0, return_inverse=True)[1].reshape(-1)
@@ -77,11 +78,13 @@ def _group_ids(*keys) -> np.ndarray:
 def sample_random(z, yt, yp, m, rng, **_) -> np.ndarray:
     return rng.choice(len(z), m, replace=False)
 
+# %% ../nbs/15_sampling.ipynb #405a7428
 def sample_stratified_cm(z, yt, yp, m, rng, allocation:str='proportional', **_) -> np.ndarray:
     if allocation not in ('proportional', 'at_least_one'): raise InputError(f"allocation must be 'proportional' or 'at_least_one', got {allocation!r}")
     g = _group_ids(yt, yp)
     return _take_random(g, allocate(np.bincount(g), m, at_least_one=allocation == 'at_least_one'), rng)
 
+# %% ../nbs/15_sampling.ipynb #86b05ab1
 def sample_latent_grid(z, yt, yp, m, rng, dims:int=5, bins:int=2, **_) -> np.ndarray:
     p = PCA(min(dims, z.shape[1], len(z)), random_state=0).fit_transform(z)
     lo, hi = p.min(0), p.max(0)
@@ -107,6 +110,7 @@ def gmm_log_probs(gmm:BayesianGaussianMixture, z:np.ndarray) -> np.ndarray:
     return np.stack([np.log(w) + multivariate_normal(mu, c, allow_singular=True).logpdf(z).reshape(-1)  # c: a matrix, or a variance (spherical)
                      for w, mu, c in zip(gmm.weights_, gmm.means_, gmm.covariances_)], 1)
 
+# %% ../nbs/15_sampling.ipynb #e35b0ab3
 def svm_log_probs(svm:LinearSVC, platt:list, z:np.ndarray) -> np.ndarray:
     "(items, classes) log σ(a·f + b) of each class's decision value f (two classes: one curve, its two sides)"
     f = svm.decision_function(z)
@@ -129,12 +133,15 @@ def _digest(*arrays) -> str:
     for a in arrays: h.update(np.ascontiguousarray(a).tobytes()); h.update(str(a.shape).encode())
     return h.hexdigest()
 
+# %% ../nbs/15_sampling.ipynb #953ef858
 _FITS = {}
 
+# %% ../nbs/15_sampling.ipynb #067c55c7
 def clear_fits():
     "Forget the cached boundary fits (a cold start, as Figure 7 times)"
     _FITS.clear()
 
+# %% ../nbs/15_sampling.ipynb #5f0580ff
 def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.ndarray:
     "(items, groups) log probabilities of every item under a model of `kind` fitted on the rows `fit`"
     with warnings.catch_warnings():
@@ -152,6 +159,7 @@ def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.
         platt = [LogisticRegression(C=1e4).fit(f[:, [c]], yt[fit] == k) for c, k in enumerate(pos)]
         return svm_log_probs(svm, platt, zs)
 
+# %% ../nbs/15_sampling.ipynb #fe09c282
 def boundary_ratios(kind:str, # 'full' or 'spherical' (GMM), 'svm' (MaxMargin)
                     z:np.ndarray, yt:np.ndarray, # latents and true classes
                     seed:int=0, # the fit's seed: its subset and initialisation
@@ -184,8 +192,10 @@ def _ends(group, log_odds, keys, m, j, weighted, cap, rng) -> np.ndarray:
         out += [idx[:head], idx[len(idx) - (c - head):]]
     return np.concatenate(out)
 
+# %% ../nbs/15_sampling.ipynb #0a5106bc
 FIT_N = {'full': 2000, 'spherical': None, 'svm': 2000}  # default items per fit (None: all): what keeps each under a second
 
+# %% ../nbs/15_sampling.ipynb #ee384708
 def _boundary(kind):
     def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int|None=FIT_N[kind], fit_seed:int|None=None,
           n_init:int=1, **_):
@@ -242,17 +252,20 @@ _SAMPLERS = dict(zip(TECHNIQUES, [sample_random, sample_stratified_cm, sample_la
                                   sample_max_margin, sample_vas, sample_eb_tree]))
 FIXED_SIZE = {'eb_tree'}  # techniques whose sample size is their own, not round(frac * n)
 
+# %% ../nbs/15_sampling.ipynb #59463829
 def technique_options(technique:str) -> list[str]:
     "The options a technique accepts"
     return [n for n, p in inspect.signature(_SAMPLERS[technique]).parameters.items()
             if n not in ('z', 'yt', 'yp', 'm', 'rng', 'seed') and p.kind is p.POSITIONAL_OR_KEYWORD]
 
+# %% ../nbs/15_sampling.ipynb #e19054a2
 def check_options(technique:str, options:dict):
     "A clear error for an unknown technique, or an option it does not have (a misspelt `jj=` must not be ignored)"
     if technique not in _SAMPLERS: raise InputError(f"unknown sampling technique {technique!r}: use one of {', '.join(TECHNIQUES)}")
     bad = sorted(set(options) - set(technique_options(technique)))
     if bad: raise InputError(f"{technique} has no option {', '.join(map(repr, bad))}: its options are {', '.join(technique_options(technique)) or 'none'}")
 
+# %% ../nbs/15_sampling.ipynb #d8360061
 def sample(technique:str, # a name in `TECHNIQUES`
            latent, # (n, d) latent representation of the test items
            y_true, y_pred, # their true and predicted classes

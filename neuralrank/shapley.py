@@ -27,6 +27,7 @@ def _size_weights(N:int) -> np.ndarray:
     s = np.arange(N)
     return np.exp([math.lgamma(k + 1) + math.lgamma(N - k) - math.lgamma(N + 1) for k in s])
 
+# %% ../nbs/09_shapley.ipynb #901807e9
 def shapley_from_values(v:np.ndarray, # v(S) for every coalition S, indexed by bitmask: length 2^N
                         empty:float|None=0., # v(empty set) to use (the paper's 0), or None for v[0] as given
                        ) -> np.ndarray:
@@ -44,6 +45,7 @@ def shapley_from_values(v:np.ndarray, # v(S) for every coalition S, indexed by b
 _ZERO_PRESERVING = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
                     nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Identity)
 
+# %% ../nbs/09_shapley.ipynb #6de1c88d
 def _leaves(m:nn.Module) -> list[nn.Module]|None:
     "The modules a plain `nn.Sequential` chain runs, in order (None if the model is not such a chain)"
     if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
@@ -55,12 +57,14 @@ def _leaves(m:nn.Module) -> list[nn.Module]|None:
         return out
     return None if any(True for _ in m.children()) else [m]
 
+# %% ../nbs/09_shapley.ipynb #d77ff964
 @dataclass
 class Cut:
     "A model cut after a layer: head (to the layer), zero-preserving skip, the next linear layer, tail"
     head:list; skip:list; linear:nn.Module; tail:list
     output:bool=False # the layer is the network's output (`linear` is the identity)
 
+# %% ../nbs/09_shapley.ipynb #3fe6d41f
 def leaves_through(model:nn.Module, layer:int|str) -> tuple[list, int]|None:
     "The chain's modules and the position just after `layer`'s last one (None if the model is not a chain)"
     leaves = _leaves(model)
@@ -70,6 +74,7 @@ def leaves_through(model:nn.Module, layer:int|str) -> tuple[list, int]|None:
     ids = [id(l) for l in leaves]
     return (leaves, ids.index(id(last)) + 1) if id(last) in ids else None
 
+# %% ../nbs/09_shapley.ipynb #2563615c
 def cut_at(model:nn.Module, layer:int|str) -> Cut|None:
     "The model as head -> layer -> zero-preserving ops -> linear -> tail, or None if it is not that shape"
     found = leaves_through(model, layer)
@@ -80,6 +85,7 @@ def cut_at(model:nn.Module, layer:int|str) -> Cut|None:
     if j == len(leaves) or not (isinstance(leaves[j], nn.Linear) or (isinstance(leaves[j], nn.Conv2d) and leaves[j].groups == 1)): return None
     return Cut(leaves[:i], leaves[i:j], leaves[j], leaves[j+1:])
 
+# %% ../nbs/09_shapley.ipynb #17f3a459
 def _run(mods, x):
     for m in mods: x = m(x)
     return x
@@ -97,6 +103,7 @@ def unit_contributions(cut:Cut, x:torch.Tensor, N:int) -> torch.Tensor:
     out = F.conv2d(g, w.transpose(0, 1).reshape(N*w.shape[0], 1, *w.shape[2:]), None, lin.stride, lin.padding, lin.dilation, groups=N)
     return out.reshape(m, N, w.shape[0], *out.shape[2:]).transpose(0, 1)
 
+# %% ../nbs/09_shapley.ipynb #8872634c
 def _bias(cut:Cut, like:torch.Tensor) -> torch.Tensor:
     b = cut.linear.bias if cut.linear.bias is not None else torch.zeros(like.shape[2], device=like.device)
     return b.reshape(-1, *([1]*(like.ndim - 3)))
@@ -104,6 +111,7 @@ def _bias(cut:Cut, like:torch.Tensor) -> torch.Tensor:
 # %% ../nbs/09_shapley.ipynb #5e9078d1
 _MONOTONE = (nn.ReLU, nn.LeakyReLU, nn.ReLU6)
 
+# %% ../nbs/09_shapley.ipynb #8d7e4205
 def pool_plan(cut:Cut) -> tuple[int, list]|None:
     "(k, tail without the pooling) when the tail starts with monotone activations and a k x k, stride-k max-pooling"
     i = 0
@@ -115,6 +123,7 @@ def pool_plan(cut:Cut) -> tuple[int, list]|None:
     if p.kernel_size not in (k, (k, k)) or s != k or p.padding not in (0, (0, 0)) or p.dilation not in (1, (1, 1)) or p.ceil_mode: return None
     return k, cut.tail[:i] + cut.tail[i + 1:]
 
+# %% ../nbs/09_shapley.ipynb #2b68d775
 def window_major(t:torch.Tensor, k:int) -> torch.Tensor:
     "(..., C, H, W) -> (..., k*k, C*(H//k)*(W//k)): the k x k pooling windows' positions first"
     *lead, c, h, w = t.shape
@@ -126,6 +135,7 @@ def window_major(t:torch.Tensor, k:int) -> torch.Tensor:
 _AFFINE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d, nn.Flatten, nn.Identity, nn.Dropout, nn.Dropout1d,
            nn.Dropout2d, nn.AvgPool2d)  # affine in eval mode
 
+# %% ../nbs/09_shapley.ipynb #01418a79
 @torch.no_grad()
 def as_linear(mods:list, # modules that are affine in eval mode, run in order
               shape:tuple, # the shape of one input, e.g. (20, 4, 4)
@@ -144,6 +154,7 @@ def _foldable(mods:list, D:int, limit:int=1 << 24) -> bool:
     return (len(mods) > 0 and all(isinstance(m, _AFFINE) for m in mods)
             and sum(isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d)) for m in mods) > 1 and D*D <= limit)
 
+# %% ../nbs/09_shapley.ipynb #303cadaa
 def _output_cut(model, layer, x1) -> Cut|None:
     "The cut of a layer that is the network's output: the identity as its linear layer"
     found = leaves_through(model, layer)
@@ -154,6 +165,7 @@ def _output_cut(model, layer, x1) -> Cut|None:
     with torch.no_grad(): eye.weight.copy_(torch.eye(out.shape[1])); eye.bias.zero_()
     return Cut(found[0], [], eye.eval(), [], output=True)
 
+# %% ../nbs/09_shapley.ipynb #828f337e
 @torch.no_grad()
 def fold_cut(model:nn.Module, layer:int|str, x:torch.Tensor) -> Cut|None:
     "`cut_at` with affine stretches folded into dense layers (see above), or the output cut; x: any input (its first row is run)"
@@ -172,6 +184,7 @@ def fold_cut(model:nn.Module, layer:int|str, x:torch.Tensor) -> Cut|None:
 # %% ../nbs/09_shapley.ipynb #fc9f4afd
 def _chunks(n:int, per_row:int, budget:int) -> int: return max(1, min(n, budget // max(per_row, 1)))
 
+# %% ../nbs/09_shapley.ipynb #208f8d0c
 @torch.no_grad()
 def _correct(tail:list, z:torch.Tensor, y:torch.Tensor, pooled:tuple|None=None) -> torch.Tensor:
     "Correct counts per coalition: z (B, m, *out) pre-activations (window-major when `pooled` is the pooled shape) -> tail"
@@ -184,6 +197,7 @@ def _correct(tail:list, z:torch.Tensor, y:torch.Tensor, pooled:tuple|None=None) 
     logits = _run(tail, z.reshape(B*m, *z.shape[2:]))
     return (logits.argmax(1).reshape(B, m) == y).sum(1)
 
+# %% ../nbs/09_shapley.ipynb #f6cf9bfc
 @torch.no_grad()
 def _contributions(cut:Cut, x, N:int):
     "Unit contributions, bias, the tail to run and the pooled shape: laid out for pooling first where the tail allows"
@@ -196,6 +210,7 @@ def _contributions(cut:Cut, x, N:int):
     pooled = (C.shape[2], C.shape[3]//k, C.shape[4]//k)
     return window_major(C, k), window_major(bias, k), tail, pooled
 
+# %% ../nbs/09_shapley.ipynb #f92984e2
 @torch.no_grad()
 def fast_coalition_values(model:nn.Module, layer, x, y, coalitions, batch_size:int=2048, budget:int=1 << 20, cut:Cut|None=None) -> np.ndarray:
     "v(S) for each row of `coalitions` (B, N) through the cut model: the same numbers as `coalition_values`"
@@ -219,6 +234,7 @@ def _game_values(R:torch.Tensor, A:torch.Tensor, valid:torch.Tensor) -> torch.Te
     B = torch.exp(torch.lgamma(r + 1) + torch.lgamma(a + 1) - torch.lgamma(r + a + 1)) * valid
     return R*(B/r.clamp(min=1))[:, None] - A*(B/a.clamp(min=1))[:, None]
 
+# %% ../nbs/09_shapley.ipynb #a85eb723
 def output_shapley(z:torch.Tensor, # (n, N) the output layer's values (logits) per image
                    y:torch.Tensor, # (n,) labels
                    empty:float|None=0., # v(empty): the paper's 0, or None for the measured value
@@ -244,22 +260,26 @@ def _low_block(k:int, dev) -> torch.Tensor:
     r = torch.arange(2**k, device=dev)
     return ((r[:, None] >> torch.arange(k, device=dev)) & 1).float()
 
+# %% ../nbs/09_shapley.ipynb #9aba5ef3
 def _split_by_label(zlow:torch.Tensor, y:torch.Tensor) -> tuple:
     "A block of logits (K, m, B) as the logits of the classes below each label, above it, and the label's own: what the arg-max test reads"
     cls, yy = torch.arange(zlow.shape[0], device=zlow.device)[:, None, None], y[None, :, None]
     return zlow.masked_fill(cls >= yy, -math.inf), zlow.masked_fill(cls <= yy, -math.inf), zlow.gather(0, yy.expand(1, -1, zlow.shape[2]))[0]
 
+# %% ../nbs/09_shapley.ipynb #e927ef96
 def _first_max_hits(below, above, own, high, y, buf) -> torch.Tensor:
     "Per coalition, the images whose label's logit (block + `high`) is the first arg-max: above every lower class's, at least every higher one's"
     zy = own + high[:, :, 0].gather(0, y[None])[0][:, None]
     ok = zy > torch.add(below, high, out=buf).amax(0)  # amax is ~70x faster than argmax over the class axis
     return (ok & (zy >= torch.add(above, high, out=buf).amax(0))).sum(0)
 
+# %% ../nbs/09_shapley.ipynb #a804c549
 def block_shape(N:int, F:int, n:int, batch_size:int=2048, budget:int=1 << 20) -> tuple[int, int]:
     "(k, m): low units per block and inputs per chunk, so a block of 2^k coalitions x m inputs x F features fits `budget`"
     k = min(N, max(6, int(math.log2(max(1, budget // (F*min(n, batch_size)))))))
     return k, max(1, min(batch_size, budget // (F*2**k)))
 
+# %% ../nbs/09_shapley.ipynb #5b768b78
 @torch.no_grad()
 def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1 << 20, progress:bool=False) -> torch.Tensor:
     "Correct counts of all 2^N coalitions (index = bitmask), summed over the inputs"
@@ -312,6 +332,7 @@ def _values_of(model, layer, x, y, coalitions, batch_size, cut):
     if cut is not None: return fast_coalition_values(model, layer, x, y, coalitions, batch_size, cut=cut)
     return coalition_values(model, layer, x, y, coalitions, batch_size)
 
+# %% ../nbs/09_shapley.ipynb #1c475d61
 def _exact(model, layer, x, y, N, batch_size, cut, progress):
     if cut is not None: return all_coalition_counts(cut, x, y, N, batch_size, progress=progress).cpu().numpy() / len(y)
     idx = np.arange(2**N)
@@ -361,11 +382,13 @@ def check_exact_memory(N:int, name:str='the layer'):
     if need > have/2: raise InputError(f"exact Shapley values of {name}'s {N} units hold 2^{N} coalition values ({need/2**30:,.0f} GiB), "
                                        f"more than half of this machine's {have/2**30:,.0f} GiB: use method='permutation' or 'truncated'")
 
+# %% ../nbs/09_shapley.ipynb #6f02d165
 def check_exact(N:int, name:str, max_exact:int=25):
     "Refuse exact values for more than `max_exact` units, or more than memory holds"
     if N > max_exact: raise InputError(f"layer {name} has {N} units: exact Shapley values need 2^{N} coalitions (at most 2^{max_exact} here); use method='permutation' or 'truncated'")
     check_exact_memory(N, name)
 
+# %% ../nbs/09_shapley.ipynb #285a4ec3
 def shapley_values(model:nn.Module, # a trained classifier
                    layer:int|str, # the layer whose units are the players (module name or index)
                    x:torch.Tensor, y:torch.Tensor, # the validation split that defines v(S)
@@ -413,6 +436,7 @@ def _pilot_seconds(model, layer, x, y, N:int, method:str, cut, batch_size:int, B
     else: _values_of(model, layer, x[:m], y[:m], np.random.default_rng(0).random((B, N)) < 0.5, batch_size, cut)
     return time.time() - t0
 
+# %% ../nbs/09_shapley.ipynb #2b0b64b3
 def shapley_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                  method:str='exact', # as for `shapley_values`
                  k:int=2, # truncated: the largest coalition size

@@ -24,6 +24,7 @@ def layer_module(model:nn.Module, layer:int|str) -> tuple[str, nn.Module]:
     if name.endswith(':input'): raise InputError(f"units are ranked at a module's output, and {layer!r} is the input of {name[:-6]}: name the layer that produces it")
     return name, dict(model.named_modules())[name]
 
+# %% ../nbs/08_units.ipynb #8cae98d4
 @torch.no_grad()
 def unit_count(model:nn.Module, layer:int|str, x:torch.Tensor) -> int:
     "Number of units of `layer`: dimension 1 of its output on one input"
@@ -58,6 +59,7 @@ def correct_count(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:in
     try: return sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in zip(x.split(batch_size), y.split(batch_size)))
     finally: model.train(was)
 
+# %% ../nbs/08_units.ipynb #1f943e2a
 def coalition_values(model:nn.Module, # any classifier
                      layer:int|str, # the layer whose units play
                      x:torch.Tensor, y:torch.Tensor, # the validation split

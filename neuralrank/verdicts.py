@@ -59,6 +59,7 @@ def _num(v:float) -> str:
     "A number for evidence lines: thousands separated when large, three significant digits otherwise, signed"
     return f"{v:+,.0f}" if abs(v) >= 1000 else f"{v:+.3g}"
 
+# %% ../nbs/04a_verdicts.ipynb #a887bb45
 @dataclass
 class Decision:
     "A claim decided on replicates"
@@ -125,6 +126,7 @@ def exact(value:float, threshold:float=0., higher:bool=True, what:str='', detail
     v = float(value)
     return Decision(verdict_of((v, v), threshold, higher), v, (v, v), 1, [v], float(threshold), higher, what, 'exact count', detail)
 
+# %% ../nbs/04a_verdicts.ipynb #4f744d5e
 def normal(estimate:float, stderr:float, threshold:float=0., higher:bool=True, what:str='', replicates:int=1,
            over:str='samples', detail:str='', z:float=1.959964) -> Decision:
     "A statistic with a standard error (e.g. from sampled permutations): the interval estimate +/- z SE"
@@ -139,6 +141,7 @@ def _closeness(d:Decision) -> float:
     gap = (lo - d.threshold) if d.higher else (d.threshold - hi)
     return gap/max(hi - lo, 1e-12)
 
+# %% ../nbs/04a_verdicts.ipynb #bf6fde77
 def all_of(parts:list[Decision], detail:str='') -> Decision:
     "A compound claim: held when every part held, did not hold when any part did not, else inconclusive"
     fail = [p for p in parts if p.verdict == 'did not hold']
@@ -157,6 +160,7 @@ CAUSES = {
     'paper': 'the claim fails at the paper\'s own scale',
 }
 
+# %% ../nbs/04a_verdicts.ipynb #c53f4290
 def cause_of(d:Decision, # the decision
              profile:str, # the run's profile
              given:str|None=None, # the report's own cause, a key of CAUSES (optionally 'deviation: <name>')
@@ -180,6 +184,7 @@ def subsamples(n:int, # items to draw from
     rng = np.random.default_rng(seed)
     return [np.sort(rng.permutation(n)[:size or n//2]) for _ in range(count)]
 
+# %% ../nbs/04a_verdicts.ipynb #10e6c3fa
 def folds(n:int, count:int, seed:int=0) -> list[np.ndarray]:
     "`range(n)` split at random into `count` disjoint sorted folds of (nearly) equal size"
     return [np.sort(f) for f in np.array_split(np.random.default_rng(seed).permutation(n), count)]
@@ -207,6 +212,7 @@ class Resampled:
         values = [stat(x) for rs in self.resamples for x in rs]
         return decide(values, threshold, higher, what, self.over, detail, spread=True, point=point, bounds=bounds, centre=centre)
 
+# %% ../nbs/04a_verdicts.ipynb #c3b1bac6
 def resampled(data) -> Resampled:
     "`data` as a `Resampled` (a plain object is one seed's full data, with no subsamples)"
     return data if isinstance(data, Resampled) else Resampled([data], [[]])

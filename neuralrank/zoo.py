@@ -56,6 +56,7 @@ OPTIMIZERS = {
     'sgd': lambda params, s: torch.optim.SGD(params, lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay),
 }
 
+# %% ../nbs/02_zoo.ipynb #ac11bf2e
 def lr_at(spec, epoch:int) -> float:
     "The learning rate of `epoch` (0-based): constant, or geometric from `spec.lr` to `spec.lr_end`"
     if spec.lr_end is None or spec.epochs <= 1: return spec.lr
@@ -68,14 +69,17 @@ class Transform(NamedTuple):
     rebuild:Callable # (parent_model, info) -> model with the transformed structure
     describe:Callable|None = None # (args dict) -> a short name for labels
 
+# %% ../nbs/02_zoo.ipynb #f7f0a431
 TRANSFORMS:dict[str, Transform] = {}
 TRANSFORM_MODULES = ['neuralrank.compress']  # imported on demand: they register the package's own transformations
 
+# %% ../nbs/02_zoo.ipynb #b463ab78
 def register_transform(name:str, apply:Callable, rebuild:Callable|None=None, describe:Callable|None=None) -> Transform:
     "Add a transformation derived specs can name; `rebuild` defaults to returning the parent model (no change of structure)"
     TRANSFORMS[name] = Transform(apply, rebuild or (lambda model, info: model), describe)
     return TRANSFORMS[name]
 
+# %% ../nbs/02_zoo.ipynb #0aaeb13c
 def get_transform(name:str) -> Transform:
     "The registered transformation `name` (importing the package's providers once if needed)"
     if name not in TRANSFORMS:
@@ -98,11 +102,13 @@ def crop_flip(x:torch.Tensor, # a batch of images (B, C, H, W)
     out = F.pad(x, (pad,)*4)[torch.arange(B, device=x.device)[:, None, None], :, rows[:, :, None], cols[:, None, :]]
     return out.permute(0, 3, 1, 2)  # advanced indices first: (B, H, W, C) -> (B, C, H, W)
 
+# %% ../nbs/02_zoo.ipynb #ad0a9ef2
 AUGMENTATIONS = {'crop-flip': crop_flip}
 
 # %% ../nbs/02_zoo.ipynb #2a9b9187
 _V1_FIELDS = ('dataset', 'classes', 'arch', 'width', 'seed', 'epochs', 'train_size', 'batch_size', 'lr')
 
+# %% ../nbs/02_zoo.ipynb #c13b6537
 @dataclass(frozen=True)
 class ModelSpec:
     "Everything that determines a trained zoo model"
@@ -164,6 +170,7 @@ def to_dict(self:ModelSpec) -> dict:
         if f.name in _V1_FIELDS or v != f.default: out[f.name] = v.to_dict() if isinstance(v, ModelSpec) else v
     return out
 
+# %% ../nbs/02_zoo.ipynb #029eee2c
 @patch(cls_method=True)
 def from_dict(cls:ModelSpec, d:dict) -> ModelSpec:
     "A spec from `to_dict`'s output (or a model's metadata)"
@@ -175,6 +182,7 @@ def from_dict(cls:ModelSpec, d:dict) -> ModelSpec:
     try: return cls(**d)
     except TypeError as e: raise InputError(f"incomplete model spec: {e}") from None
 
+# %% ../nbs/02_zoo.ipynb #32991eaa
 @patch(as_prop=True)
 def key(self:ModelSpec) -> str:
     "Content hash of the spec: the model's file name in the zoo"
@@ -195,11 +203,13 @@ def derive(self:ModelSpec, transform:str|None=None, # a name in `TRANSFORMS`, or
 @patch(as_prop=True)
 def n_classes(self:ModelSpec) -> int: return len(self.classes) if self.classes else len(DATASETS[self.dataset].classes)
 
+# %% ../nbs/02_zoo.ipynb #790f6f46
 @patch(as_prop=True)
 def arch_options(self:ModelSpec) -> dict:
     "Keyword arguments of the architecture's builder"
     return dict(self.options) | ({'width': self.width} if 'width' in architecture_options(self.arch) else {})
 
+# %% ../nbs/02_zoo.ipynb #82614665
 @patch(as_prop=True)
 def label(self:ModelSpec) -> str:
     "Dataset letter, classes, the architecture's suffix, ^W for a non-default width; parent+transform when derived"
@@ -212,6 +222,7 @@ def label(self:ModelSpec) -> str:
     w = f'^{self.width}' if 'width' in a.defaults and self.width != a.defaults['width'] else ''
     return DATASETS[self.dataset].letter + c + a.suffix + w
 
+# %% ../nbs/02_zoo.ipynb #fc9565cc
 @patch
 def build(self:ModelSpec) -> nn.Module:
     "An untrained model of this spec's architecture, for its data's input format (a derived spec: the root's architecture)"
@@ -231,17 +242,20 @@ def atomic_write(path:Path, write) -> Path:
         if tmp.exists(): tmp.unlink()
     return path
 
+# %% ../nbs/02_zoo.ipynb #e82ccc05
 def _pid_alive(pid:int) -> bool:
     try: os.kill(pid, 0); return True
     except ProcessLookupError: return False
     except PermissionError: return True
 
+# %% ../nbs/02_zoo.ipynb #f4310066
 def remove_stale_temps(folder:Path):
     "Delete temporary files left by writers that were killed (their process is gone)"
     for t in Path(folder).glob('.*.tmp-*'):
         pid = t.name.rsplit('-', 1)[-1]
         if pid.isdigit() and not _pid_alive(int(pid)): t.unlink(missing_ok=True)
 
+# %% ../nbs/02_zoo.ipynb #893a25c2
 def file_sha256(path:Path) -> str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -253,6 +267,7 @@ def file_sha256(path:Path) -> str:
 def _split(dataset, train, classes, limit, seed, root):
     return load_split(dataset, train=train, classes=classes, limit=limit, seed=seed, root=root)
 
+# %% ../nbs/02_zoo.ipynb #e98f0f0b
 @torch.no_grad()
 def correct_items(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=2048) -> torch.Tensor:
     "Whether `model` (in eval mode) gets each item of `(x, y)` right: a bool tensor, for accuracies on any subset of the items"
@@ -262,10 +277,12 @@ def correct_items(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:in
     model.train(was)
     return right
 
+# %% ../nbs/02_zoo.ipynb #abc1ba60
 def accuracy(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=2048) -> float:
     "Top-1 accuracy of `model` on `(x, y)`, in eval mode"
     return int(correct_items(model, x, y, batch_size).sum()) / max(len(y), 1)
 
+# %% ../nbs/02_zoo.ipynb #5943f99e
 def train_epoch(model:nn.Module, opt:torch.optim.Optimizer, x:torch.Tensor, y:torch.Tensor,
                 batch_size:int, seed:int, epoch:int, bar=None, augment:str|None=None) -> float:
     "One epoch of minibatch training with order, dropout and augmentation seeded by `(seed, epoch)`; returns the mean loss"
@@ -288,6 +305,7 @@ def train_epoch(model:nn.Module, opt:torch.optim.Optimizer, x:torch.Tensor, y:to
 class CorruptCheckpointError(RuntimeError):
     "A zoo checkpoint that does not match its metadata or does not load"
 
+# %% ../nbs/02_zoo.ipynb #8cf636e2
 class ModelZoo:
     "A folder of trained models addressed by `ModelSpec`; trains what is missing, loads what is there"
     def __init__(self,
@@ -327,6 +345,7 @@ def meta(self:ModelZoo, key) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CorruptCheckpointError(f"metadata {jpath} is damaged ({e}); delete it to retrain") from None
     except InputError as e: raise CorruptCheckpointError(f"{e} (in {self.folder})") from None
 
+# %% ../nbs/02_zoo.ipynb #713008f0
 @patch
 def skeleton(self:ModelZoo, spec:ModelSpec, info:dict|None=None) -> nn.Module:
     "An untrained model with the structure of `spec` (a derived spec: its parent, loaded, then rebuilt with `info`)"
@@ -334,6 +353,7 @@ def skeleton(self:ModelZoo, spec:ModelSpec, info:dict|None=None) -> nn.Module:
     parent = self.load(spec.parent)
     return get_transform(spec.transform).rebuild(parent, info or {}) if spec.transform else parent
 
+# %% ../nbs/02_zoo.ipynb #190728c5
 @patch
 def load(self:ModelZoo, spec_or_key) -> nn.Module:
     "The stored model for a spec or key, on the zoo's device in eval mode; clear errors for missing or damaged files"
@@ -361,6 +381,7 @@ def _start(self:ModelZoo, spec:ModelSpec, x, y) -> tuple[nn.Module, dict]:
     model, info = get_transform(spec.transform).apply(model, x, y, **dict(spec.transform_args))
     return model, json.loads(json.dumps(info))
 
+# %% ../nbs/02_zoo.ipynb #db5c5091
 def _holdout(spec:ModelSpec, x, y) -> tuple:
     "Training part and early-stopping part: a seeded random `spec.holdout` of the subset, as data folders are often sorted by class"
     if not spec.patience: return x, y, None, None
@@ -369,8 +390,10 @@ def _holdout(spec:ModelSpec, x, y) -> tuple:
     keep, held = perm[n:].sort().values, perm[:n].sort().values
     return x[keep], y[keep], x[held], y[held]
 
+# %% ../nbs/02_zoo.ipynb #1deceece
 def _state(model): return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
+# %% ../nbs/02_zoo.ipynb #9744e7cb
 @patch
 def _fit(self:ModelZoo, spec:ModelSpec, model, x, y, bar_position:int=0) -> dict:
     "Train `model` for the spec's epochs (resuming a partial run, stopping early when asked); a record of the run"
@@ -409,6 +432,7 @@ def _fit(self:ModelZoo, spec:ModelSpec, model, x, y, bar_position:int=0) -> dict
             'images_per_second': round(len(y)*max(run['epoch'], 1)/max(run['seconds'], 1e-9), 1)} | (
            {'holdout_n': len(yv), 'best_epoch': run['best_epoch'], 'holdout_accuracy': run['best_accuracy']} if xv is not None else {})
 
+# %% ../nbs/02_zoo.ipynb #7c4eaf85
 @patch
 def train(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> dict:
     "Train `spec` (resuming a partial run), store it atomically and return its metadata"
@@ -433,10 +457,12 @@ def process_start(pid:int) -> int|None:
     try: return int(Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[19])
     except (OSError, ValueError, IndexError): return None
 
+# %% ../nbs/02_zoo.ipynb #a9a75708
 def lock_record() -> dict:
     "What a training lock holds: this process's id, its start time and the host"
     return {'pid': os.getpid(), 'start': process_start(os.getpid()), 'host': socket.gethostname()}
 
+# %% ../nbs/02_zoo.ipynb #da19ec5e
 def read_lock(path:Path) -> dict|None:
     "A lock's record (an older lock's bare process id too), or None for an empty or damaged one"
     try: text = path.read_text().strip()
@@ -445,6 +471,7 @@ def read_lock(path:Path) -> dict|None:
     except ValueError: return None
     return {'pid': rec} if isinstance(rec, int) else (rec if isinstance(rec, dict) and isinstance(rec.get('pid'), int) else None)
 
+# %% ../nbs/02_zoo.ipynb #ae5f0351
 def lock_is_stale(path:Path, holder:dict|None, grace:float=10.) -> bool:
     "Whether no live trainer holds the lock: empty or damaged for longer than `grace` s, its process gone, or its id now another process's"
     if holder is None:
@@ -475,6 +502,7 @@ def lock(self:ModelZoo, spec:ModelSpec, poll:float=0.5):
     "Hold the training lock of `spec` (waiting while another live process holds it); on a cluster, its distributed lock first"
     with cluster_lock(f'neuralrank-zoo-{spec.key}') as exclusive, self._file_lock(spec, exclusive, poll) as path: yield path
 
+# %% ../nbs/02_zoo.ipynb #766e158d
 @patch
 @contextmanager
 def _file_lock(self:ModelZoo, spec:ModelSpec, exclusive:bool=False, poll:float=0.5):
@@ -497,6 +525,7 @@ def _file_lock(self:ModelZoo, spec:ModelSpec, exclusive:bool=False, poll:float=0
         yield path
     finally: path.unlink(missing_ok=True)
 
+# %% ../nbs/02_zoo.ipynb #12a46881
 @patch
 def train_missing(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> bool:
     "Train `spec` unless it is stored, under its lock; whether it was trained here"
@@ -515,6 +544,7 @@ def get(self:ModelZoo, spec:ModelSpec) -> nn.Module:
     self.train_missing(spec)
     return self.load(spec)
 
+# %% ../nbs/02_zoo.ipynb #edd2f629
 @patch
 def ensure(self:ModelZoo, specs:list) -> list[dict]:
     "Train every spec that is not stored yet (one overall progress bar) and return all their metadata"
@@ -534,6 +564,7 @@ def entries(self:ModelZoo) -> list[dict]:
         except CorruptCheckpointError as e: warnings.warn(f"skipping {e}")
     return out
 
+# %% ../nbs/02_zoo.ipynb #348d0c93
 @patch
 def checkpoint_state(self:ModelZoo, meta:dict) -> str:
     "'ok', 'missing', or 'damaged' (its SHA-256 is not the recorded one: truncated, overwritten or another model's file)"
@@ -541,6 +572,7 @@ def checkpoint_state(self:ModelZoo, meta:dict) -> str:
     if not ckpt.exists(): return 'missing'
     return 'ok' if file_sha256(ckpt) == meta['sha256'] else 'damaged'
 
+# %% ../nbs/02_zoo.ipynb #a2eccf3b
 @patch
 def table(self:ModelZoo, check:bool=True # hash every checkpoint to say whether it is intact (False: skip the column)
          ):
