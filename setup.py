@@ -35,6 +35,7 @@ setuptools.setup(
     extras_require={'dev': cfg.get('dev_requirements', '').split()},
     python_requires='>=' + min_python,
     entry_points={'console_scripts': cfg.get('console_scripts', '').split(),
+                  'neuralrank.transforms': cfg.get('transforms', '').split(),  # name=module that registers it
                   'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,
 )

@@ -50,7 +50,8 @@ def _class_part(part:str, text:str) -> range:
     if not m: raise InputError(f"cannot read classes {text!r}: write them like '0-4' or '1,3,5' (class numbers from 0)")
     lo, hi = int(m.group(1)), int(m.group(2) if m.group(2) is not None else m.group(1))
     if lo < 0 or hi < 0: raise InputError(f"class numbers start at 0, but {text!r} has a negative one")
-    if hi < lo: raise InputError(f"the class range {part!r} in {text!r} runs backwards: write it low-high, e.g. {hi}-{lo}")
+    if hi < lo: raise InputError(f"the class range {part!r} in {text!r} runs backwards: write it "
+                                 f"low-high, e.g. {hi}-{lo}")
     return range(lo, hi + 1)
 
 # %% ../nbs/00_checks.ipynb #1f5cf53f
@@ -78,24 +79,29 @@ def check_target(target:str, # e.g. 'mnist:0-4', 'fashion', './birds:0-2'
                  known:dict, # name or alias -> canonical dataset name
                 ) -> tuple[str|Path, tuple|None]:
     "`(dataset name or folder Path, classes)` for a target, or a clear error"
-    if not isinstance(target, (str, Path)) or not str(target).strip(): raise InputError("the target is empty: give a dataset such as mnist:0-4, or a folder path")
+    if not isinstance(target, (str, Path)) or not str(target).strip(): raise InputError("the target is empty: give a "
+                                                                                        "dataset such as mnist:0-4, "
+                                                                                        "or a folder path")
     s, classes = str(target).strip(), None
     head, sep, tail = s.rpartition(':')
     if sep and not re.fullmatch(r'[A-Za-z]', head):  # a Windows drive letter is not a class list
         s, classes = head, check_classes(tail) if tail.strip() else _no_classes(target)
     if is_path_like(s): return Path(s).expanduser(), classes
     if s.lower() in known: return known[s.lower()], classes
-    raise InputError(f"unknown dataset {s!r}: known are {', '.join(sorted(set(known.values())))}; for a folder, give a path such as ./{s}")
+    raise InputError(f"unknown dataset {s!r}: known are {', '.join(sorted(set(known.values())))}; for a folder, give "
+                     f"a path such as ./{s}")
 
 # %% ../nbs/00_checks.ipynb #5c8b9465
-def _no_classes(target): raise InputError(f"no classes after ':' in {target!r}: write them like mnist:0-4, or leave out the colon for all classes")
+def _no_classes(target): raise InputError(f"no classes after ':' in {target!r}: write them like mnist:0-4, or leave "
+                                          "out the colon for all classes")
 
 # %% ../nbs/00_checks.ipynb #e27f3fb9
 def check_layer(layer:int|str) -> int|str:
     "In Python a layer is an index (an int) or a module name (a non-empty str, digits included: `'8'` names child 8)"
     if isinstance(layer, bool): raise InputError(f"a layer is an index or a module name, got {layer!r}")
     if isinstance(layer, Integral): return int(layer)
-    if not isinstance(layer, str) or not layer.strip(): raise InputError("the layer is empty: give an index such as 5 or -1, or a module name")
+    if not isinstance(layer, str) or not layer.strip(): raise InputError("the layer is empty: give an index such as 5 "
+                                                                         "or -1, or a module name")
     return layer.strip()
 
 # %% ../nbs/00_checks.ipynb #cf660f0a
@@ -121,7 +127,8 @@ def check_write_dir(path, what:str) -> Path:
     while not base.exists(): base = base.parent
     if not base.is_dir(): raise InputError(f"{what} {p} lies under {base}, which is a file: choose another path")
     try: tempfile.TemporaryFile(dir=base).close()  # the only sure test, for root too
-    except OSError: raise InputError(f"{what} {p} cannot be written ({base} is not writable): choose another path") from None
+    except OSError: raise InputError(f"{what} {p} cannot be written ({base} is not writable): "
+                                     "choose another path") from None
     return p
 
 # %% ../nbs/00_checks.ipynb #53da5054
@@ -144,11 +151,13 @@ def check_zoo_entry(path:Path, # the entry's JSON file
     "The entry's metadata if it is whole and consistent, else an `InputError` naming the file and the reason"
     if not isinstance(meta, dict): raise InputError(f"zoo entry {path.name} is not a JSON object: skipped")
     missing = [f for f in ZOO_ENTRY_FIELDS if f not in meta]
-    if missing: raise InputError(f"zoo entry {path.name} lacks {', '.join(missing)}: skipped (delete it to retrain the model)")
+    if missing: raise InputError(f"zoo entry {path.name} lacks {', '.join(missing)}: skipped (delete it to "
+                                 "retrain the model)")
     try: key = spec_key(meta['spec'])
     except (InputError, TypeError) as e: raise InputError(f"zoo entry {path.name}: {e}; skipped") from None
     if not (path.stem == meta['key'] == key):
-        raise InputError(f"zoo entry {path.name} disagrees with itself (file {path.stem}, key {meta['key']}, spec {key}): skipped")
+        raise InputError(f"zoo entry {path.name} disagrees with itself (file {path.stem}, key {meta['key']}, "
+                         f"spec {key}): skipped")
     return meta
 
 # %% ../nbs/00_checks.ipynb #052cf3fe
@@ -157,7 +166,8 @@ def check_labels(y, # labels: a tensor, an array or a list
                 ) -> np.ndarray:
     "Integer codes 0..K-1 of the labels, or a clear error"
     y = y.detach().cpu().numpy() if hasattr(y, 'detach') else np.asarray(y)
-    if y.ndim != 1: raise InputError(f"labels must be one-dimensional (one class per point), got shape {tuple(y.shape)}")
+    if y.ndim != 1: raise InputError("labels must be one-dimensional (one class per point), got shape "
+                                     f"{tuple(y.shape)}")
     if len(y) != n: raise InputError(f"x has {n} rows but y has {len(y)} labels")
     if y.dtype.kind == 'f' and np.isnan(y).any(): raise InputError("labels hold NaN: every point needs a class")
     try: return np.unique(y, return_inverse=True)[1].reshape(-1)
@@ -175,4 +185,7 @@ def check_inputs(x, # inputs: a tensor or an array, one item per row
     if bad: raise InputError(f"{what} has {bad} NaN or infinite values: check how the data were loaded")
     if len(y) != n: raise InputError(f"lengths disagree: {n} items in {what}, {len(y)} labels")
     yv = y.detach().cpu().numpy() if hasattr(y, 'detach') else np.asarray(y)
-    if yv.dtype.kind == 'f' and (np.isnan(yv).any() or (yv != np.round(yv)).any()): raise InputError("labels must be whole class numbers (no NaN or fractions)")
+    if yv.dtype.kind == 'f' and (np.isnan(yv).any() or (yv != np.round(yv)).any()): raise InputError("labels must be "
+                                                                                                     "whole class "
+                                                                                                     "numbers (no "
+                                                                                                     "NaN or fractions)")
