@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from conftest import cli, cli_inprocess, REPO
+from conftest import cli, cli_process, REPO
 
 
 def one_line_error(r, *words, code=2):
@@ -37,7 +37,7 @@ def one_line_error(r, *words, code=2):
     (['--target', 'mnist:0-4', '--device', 'gpu0'], ["unknown device 'gpu0'"]),
 ])
 def test_rank_refuses_bad_arguments(small_zoo, args, words):
-    one_line_error(cli_inprocess('rank', '--zoo', small_zoo[0], *args), *words)
+    one_line_error(cli('rank', '--zoo', small_zoo[0], *args), *words)
 
 
 def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path):
@@ -77,7 +77,7 @@ def test_unreadable_image_is_named(small_zoo, tmp_path, make, words):
 def test_api_refuses_bad_input():
     "The Python API raises ValueError with the same words the command line prints"
     from neuralrank.data import load_split
-    from neuralrank.rank import silhouette
+    from neuralrank.silhouette import silhouette
     x, y = torch.randn(50, 4), torch.arange(50) % 2
     with pytest.raises(ValueError, match='x has no features'): silhouette(torch.zeros(50, 0), y)
     with pytest.raises(ValueError, match='labels hold NaN'): silhouette(x, y.double().index_fill(0, torch.tensor([0]), float('nan')))
@@ -121,7 +121,7 @@ def test_only_with_no_names():
 @pytest.mark.parametrize('n', ['0', '-2'])
 def test_seeds_must_be_positive(tmp_path, n):
     "A number of model seeds below 1 is refused before any folder is made"
-    one_line_error(cli_inprocess('reproduce', '--profile', 'smoke', '--seeds', n, '--out', tmp_path/'out'), '--seeds must be a whole number of at least 1')
+    one_line_error(cli('reproduce', '--profile', 'smoke', '--seeds', n, '--out', tmp_path/'out'), '--seeds must be a whole number of at least 1')
     assert not (tmp_path/'out').exists()
 
 
@@ -163,7 +163,7 @@ def test_damaged_entry_is_skipped_with_its_name(zoo_copy, edit, words):
 
 def test_checkpoint_that_does_not_unpickle(zoo_copy):
     "A checkpoint whose bytes match the recorded hash but are not a checkpoint is named, not a traceback"
-    from neuralrank.zoo import file_sha256
+    from neuralrank.store import file_sha256
     folder, entries = zoo_copy
     m = json.loads(entries['F0-4'].read_text())
     ckpt = folder/f"{m['key']}.pt"; ckpt.write_bytes(b'not a torch file at all')
@@ -218,8 +218,8 @@ def test_ctrl_c_during_a_report_is_one_line(tmp_path):
 def test_no_kernel_chatter_on_the_console(tmp_path):
     reports = tmp_path/'reports'; reports.mkdir()
     _report(reports, 'demo_quiet', "x = 1")
-    r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env={'NEURALRANK_REPORTS': str(reports)})
-    assert r.returncode == 0 and 'IPKernelApp' not in r.stderr, r.stderr
+    r = cli_process('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env={'NEURALRANK_REPORTS': str(reports)})
+    assert r.returncode == 0 and 'IPKernelApp' not in r.stderr, r.stderr  # a real process: the kernels' own stderr counts
 
 
 def test_two_processes_train_a_model_once(tmp_path):
@@ -243,16 +243,16 @@ def test_negative_seed_names_the_option(small_zoo, tmp_path, cmd):
             'neurons': ['--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L1', '--target', 'mnist:0-4', '--method', 'l1'],
             'sample': ['--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L5', '--target', 'mnist:0-4'],
             'reproduce': ['--profile', 'smoke', '--only', 'neuralrank_table2', '--out', tmp_path/'out', '--zoo', tmp_path/'zoo']}[cmd]
-    one_line_error(cli_inprocess(cmd, *args, '--seed', -1), '--seed must be a whole number of at least 0, got -1')
+    one_line_error(cli(cmd, *args, '--seed', -1), '--seed must be a whole number of at least 0, got -1')
     assert not (tmp_path/'out').exists()
 
 
 @pytest.mark.parametrize('device, words', [('meta', "device 'meta' cannot run the models here (it holds no data)"),
                                            ('xla', "device 'xla' cannot run"), ('cuda:7', "device 'cuda:7' was asked for")])
 def test_devices_that_cannot_run_models(small_zoo, device, words):
-    one_line_error(cli_inprocess('neurons', '--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L1', '--target', 'mnist:0-4',
+    one_line_error(cli('neurons', '--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L1', '--target', 'mnist:0-4',
                                  '--method', 'l1', '--device', device), words)
-    one_line_error(cli_inprocess('rank', '--zoo', small_zoo[0], '--target', 'mnist:0-4', '--device', device), words)
+    one_line_error(cli('rank', '--zoo', small_zoo[0], '--target', 'mnist:0-4', '--device', device), words)
 
 
 def test_full_disk_on_out_is_one_line(small_zoo, tmp_path, monkeypatch):
@@ -260,7 +260,7 @@ def test_full_disk_on_out_is_one_line(small_zoo, tmp_path, monkeypatch):
     import errno, neuralrank.cli
     def full(path, write): raise OSError(errno.ENOSPC, 'No space left on device', str(path))
     monkeypatch.setattr(neuralrank.cli, 'atomic_write', full)
-    one_line_error(cli_inprocess('sample', '--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L5', '--target', 'mnist:0-4',
+    one_line_error(cli('sample', '--zoo', small_zoo[0], '--model', 'M0-4', '--layer', 'L5', '--target', 'mnist:0-4',
                                  '--limit', 300, '--out', tmp_path/'idx.csv'), f"cannot write {tmp_path/'idx.csv'}: No space left on device")
 
 
@@ -269,8 +269,8 @@ def test_model_with_fewer_features_than_d_is_skipped_and_named(small_zoo, tmp_pa
     from neuralrank.zoo import ModelZoo, ModelSpec
     shutil.copytree(small_zoo[0], tmp_path/'zoo')
     ModelZoo(tmp_path/'zoo', device='cpu', eval_limit=100, progress=False).ensure([ModelSpec('mnist', '0-4', width=8, train_size=300, epochs=1)])
-    r = cli_inprocess('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--json')
+    r = cli('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--json')
     assert r.returncode == 0, r.stderr
     assert any('(8 features < --dim 10)' in s for s in json.loads(r.stdout)['skipped']), r.stdout[:500]
-    one_line_error(cli_inprocess('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--dim', 2000),
+    one_line_error(cli('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--dim', 2000),
                    'has 2000 features at layer', 'give a smaller --dim')

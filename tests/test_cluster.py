@@ -1,8 +1,8 @@
 "Dask: reproduce and rank on a real local cluster give what the in-process run gives; a worker killed mid-training loses nothing."
-import json, os, signal, time
+import json, os, shutil, signal, time
 from pathlib import Path
 import pytest
-from conftest import cli, cli_inprocess
+from conftest import cli, cli_process
 
 pytest.importorskip('distributed')
 REPORTS = 'neuralrank_table2,sampling_table4'  # figure 7 times the techniques: its tables differ every run
@@ -14,11 +14,17 @@ def _tables(run:Path) -> dict:
 
 
 @pytest.fixture(scope='module')
-def cluster_run(tmp_path_factory):
-    "Two smoke reports from an empty zoo on a 2-worker local cluster (the in-process reference: the shared smoke run)"
+def cluster_run(smoke_run, tmp_path_factory):
+    """Two smoke reports on a 2-worker local cluster, against the shared in-process smoke run: the neuralRank models
+    copied from its zoo (their seeds run on the cluster), the sampling paper's two trained there"""
     root = tmp_path_factory.mktemp('cluster')
-    r = cli('reproduce', '--profile', 'smoke', '--only', REPORTS, '--out', root/'out', '--zoo', root/'zoo', '--device', 'cpu',
-            '--cluster', 'local:2')
+    (root/'zoo').mkdir()
+    for j in (smoke_run[0]/'zoo').glob('*.json'):
+        m = json.loads(j.read_text())
+        if m['spec']['arch'] not in ('galaxy', 'lenet5bn'):
+            for f in (j, j.with_name(m['checkpoint'])): shutil.copy2(f, root/'zoo'/f.name)
+    r = cli_process('reproduce', '--profile', 'smoke', '--only', REPORTS, '--out', root/'out', '--zoo', root/'zoo',
+                    '--device', 'cpu', '--cluster', 'local:2')
     return r, root/'out'
 
 
@@ -31,7 +37,7 @@ def test_reproduce_on_a_local_cluster_gives_identical_tables(smoke_run, cluster_
     assert len(ta) >= 4 and ta.keys() == tb.keys()
     differ = [k for k in ta if ta[k] != tb[k]]
     assert not differ, differ  # byte-identical: the same models (trained per spec, deterministic) and the same report code
-    assert 'on local:2' in b.stderr  # the console says where the work ran
+    assert 'on local:2' in b.stderr and '2 to train on local:2' in b.stderr  # where the work ran: the sampling models trained there
     setup = json.loads((run_b/'neuralrank_table2'/'report.json').read_text())['setup']
     assert setup['cluster'].startswith('tcp://127.0.0.1:')  # its model seeds went to the cluster too (`over_seeds`)
     assert 'cluster' not in json.loads((tmp/'out'/'neuralrank_table2'/'report.json').read_text())['setup']
@@ -39,7 +45,7 @@ def test_reproduce_on_a_local_cluster_gives_identical_tables(smoke_run, cluster_
 
 def test_rank_on_a_local_cluster_matches_in_process(smoke_run):
     zoo = smoke_run[0]/'zoo'
-    here = cli_inprocess('rank', '--zoo', zoo, '--target', 'mnist:0-4', '--limit', 200, '--json')
+    here = cli('rank', '--zoo', zoo, '--target', 'mnist:0-4', '--limit', 200, '--json')
     there = cli('rank', '--zoo', zoo, '--target', 'mnist:0-4', '--limit', 200, '--json', '--cluster', 'local:2')
     assert here.returncode == 0 and there.returncode == 0, there.stderr[-2000:]
     a, b = json.loads(here.stdout), json.loads(there.stdout)
@@ -71,5 +77,5 @@ def test_a_worker_killed_during_training_loses_nothing(tmp_path):
 
 def test_bad_cluster_addresses_are_one_line_errors(tmp_path):
     for bad, words in (('local:0', 'local:N needs N'), ('somewhere', 'must be local:N')):
-        r = cli_inprocess('rank', '--zoo', tmp_path, '--target', 'mnist', '--cluster', bad)
+        r = cli('rank', '--zoo', tmp_path, '--target', 'mnist', '--cluster', bad)
         assert r.returncode == 2 and r.stderr.startswith('neuralrank: error: --cluster') and words in r.stderr, r.stderr

@@ -1,11 +1,11 @@
 "`neuralrank docs`: the library notebooks as HTML pages with an index, and its one-line errors."
 import re
-from conftest import cli, cli_inprocess, REPO
+from conftest import cli, REPO
 
 
 def test_docs_renders_every_library_notebook(tmp_path):
-    "--no-execute renders the notebooks as saved (the notebooks' own test, 04_report, runs `build_docs` with execution)"
-    r = cli_inprocess('docs', '--out', tmp_path/'docs', '--no-execute')
+    "--no-execute renders the notebooks as saved (the notebooks' own test, 09_report, runs `build_docs` with execution)"
+    r = cli('docs', '--out', tmp_path/'docs', '--no-execute')
     assert r.returncode == 0, r.stderr
     names = sorted(p.stem for p in (REPO/'nbs').glob('*.ipynb'))
     index = (tmp_path/'docs'/'index.html').read_text()
@@ -19,7 +19,7 @@ def test_docs_renders_every_library_notebook(tmp_path):
 
 def test_docs_refuses_a_file_as_folder(tmp_path):
     (tmp_path/'f').write_text('x')
-    r = cli_inprocess('docs', '--out', tmp_path/'f')
+    r = cli('docs', '--out', tmp_path/'f')
     assert r.returncode == 2 and r.stderr.startswith('neuralrank: error: docs folder') and 'is a file' in r.stderr
 
 

@@ -4,7 +4,7 @@ from collections import OrderedDict
 import pytest
 import torch
 from torch import nn
-from conftest import cli, cli_inprocess
+from conftest import cli
 from test_bad_input import one_line_error
 
 
@@ -51,7 +51,7 @@ def test_zoo_model_by_label_table(small_zoo):
 def test_saved_model_bad_input(saved_model, args, words):
     base = {'--target': 'mnist', '--limit': '50'}
     for i in range(0, len(args), 2): base[args[i]] = args[i + 1]
-    one_line_error(cli_inprocess('neurons', '--model', saved_model, *[a for kv in base.items() for a in kv]), *words)
+    one_line_error(cli('neurons', '--model', saved_model, *[a for kv in base.items() for a in kv]), *words)
 
 
 def test_too_many_units_for_exact(small_zoo):
@@ -71,7 +71,7 @@ def test_cost_is_said_and_a_run_past_the_budget_refused_before_any_work(saved_mo
     "A permutation run too long for --budget is a one-line refusal (with the budget that would run it) within seconds"
     import time
     t0 = time.time()
-    r = cli_inprocess('neurons', '--model', saved_model, '--layer', 'act', '--target', 'mnist', '--limit', 1000,
+    r = cli('neurons', '--model', saved_model, '--layer', 'act', '--target', 'mnist', '--limit', 1000,
                       '--estimate', 'permutation', '--permutations', 100000, '--budget', 1)
     one_line_error(r, 'more than --budget 1 s', 'give --budget', 'up to 100,000 orders x 9 coalitions x 1,000 images')
     assert time.time() - t0 < 60
@@ -91,7 +91,7 @@ def test_rgb_model_reads_a_grey_target_with_a_warning(tmp_path):
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4*26*26, 10))
     torch.save(net, tmp_path/'rgb.pt')
-    r = cli_inprocess('neurons', '--model', tmp_path/'rgb.pt', '--layer', '1', '--target', 'mnist', '--limit', 50, '--method', 'l1,activation')
+    r = cli('neurons', '--model', tmp_path/'rgb.pt', '--layer', '1', '--target', 'mnist', '--limit', 50, '--method', 'l1,activation')
     assert r.returncode == 0, r.stderr
     assert 'warning: the model reads RGB images and mnist\'s are grey: each grey value is given in all three channels' in r.stderr
 

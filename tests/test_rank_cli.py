@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from conftest import cli, cli_inprocess
+from conftest import cli
 
 
 def test_rank_table_and_json(small_zoo):
@@ -51,7 +51,7 @@ def test_rank_image_folder_target(small_zoo, tmp_path):
 
 def test_rank_layer_index_skips_models_without_it(small_zoo):
     "--layer 5 ranks the full CNNs and names the lite one it skipped; a layer no model has is the error"
-    r = cli_inprocess('rank', '--zoo', small_zoo[0], '--target', 'fashion:0-4', '--limit', 300, '--layer', 5, '--json')
+    r = cli('rank', '--zoo', small_zoo[0], '--target', 'fashion:0-4', '--limit', 300, '--layer', 5, '--json')
     meta = json.loads(r.stdout)
     assert r.returncode == 0 and meta['skipped'] == ['F0-4^l (no layer 5)'] and {x['model'] for x in meta['ranking']} == {'F0-4', 'M0-4'}
     assert {x['layer'] for x in meta['ranking']} == {'L5'}
@@ -62,7 +62,7 @@ def test_rank_default_zoo_is_the_user_cache(small_zoo, tmp_path, monkeypatch):
     import shutil
     shutil.copytree(small_zoo[0], tmp_path/'zoo')
     monkeypatch.setenv('NEURALRANK_CACHE', str(tmp_path))
-    r = cli_inprocess('rank', '--target', 'mnist:0-4', '--limit', 200)
+    r = cli('rank', '--target', 'mnist:0-4', '--limit', 200)
     assert r.returncode == 0, r.stderr
     assert str(tmp_path/'zoo') in r.stdout and 'M0-4' in r.stdout
 
@@ -77,7 +77,7 @@ def test_rank_default_zoo_is_the_user_cache(small_zoo, tmp_path, monkeypatch):
     (['--target', 'mnist:11-12'], 'not in this dataset'),
 ])
 def test_rank_bad_input(small_zoo, args, message):
-    r = cli_inprocess('rank', '--zoo', small_zoo[0], *args)
+    r = cli('rank', '--zoo', small_zoo[0], *args)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert r.stderr.count('\n') == 1  # one line

@@ -1,5 +1,5 @@
 "`neuralrank reproduce` end to end with papermill (smoke profile), its index, and its behaviour when a report fails."
-import json, math, re
+import json, math, re, shutil
 from pathlib import Path
 import nbformat
 import pytest
@@ -80,20 +80,20 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     assert flops['verdict'] == claim_near_count(lenet.loc[best, 'multiply-adds'], 137_000, 13_700, 'multiply-adds').verdict
 
 
-def test_reports_reuse_the_zoo(smoke_run):
-    tmp, _ = smoke_run
-    before = {p.name: p.stat().st_mtime_ns for p in (tmp/'zoo').glob('*.json')}
-    r = cli('reproduce', '--profile', 'smoke', '--only', 'table3', '--out', tmp/'out2', '--zoo', tmp/'zoo', '--device', 'cpu')
+def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
+    "--seeds 2 on a zoo holding seed 0's models: those are used as stored, seed 1's are trained, and the claims are decided over both"
+    zoo = tmp_path/'zoo'
+    zoo.mkdir()
+    for j in (smoke_run[0]/'zoo').glob('*.json'):
+        m = json.loads(j.read_text())
+        if m['spec']['arch'] in ('galaxy', 'lenet5bn'):
+            for f in (j, j.with_name(m['checkpoint'])): shutil.copy2(f, zoo/f.name)
+    stored = {p.name: p.stat().st_mtime_ns for p in zoo.iterdir()}
+    r = cli('reproduce', '--profile', 'smoke', '--seeds', '2', '--only', 'sampling:table4', '--out', tmp_path/'out', '--zoo', zoo, '--device', 'cpu')
     assert r.returncode == 0, r.stderr[-3000:]
-    assert {p.name: p.stat().st_mtime_ns for p in (tmp/'zoo').glob('*.json')} == before and ', 0 to train' in r.stderr
-    assert sorted(p.name for p in (tmp/'out2').iterdir() if p.is_dir()) == ['neuralrank_table3']
-
-
-def test_seeds_train_each_seed_and_replicate_over_them(tmp_path):
-    "--seeds 2: each model seed is its own zoo entry, and the claims are decided over both seeds' replicates"
-    r = cli('reproduce', '--profile', 'smoke', '--seeds', '2', '--only', 'sampling:table4', '--out', tmp_path/'out', '--zoo', tmp_path/'zoo', '--device', 'cpu')
-    assert r.returncode == 0, r.stderr[-3000:]
-    specs = [json.loads(p.read_text())['spec'] for p in (tmp_path/'zoo').glob('*.json')]
+    assert len(stored) == 4 and '4 models for sampling (smoke profile), 2 to train' in r.stderr, r.stderr
+    assert {n: (zoo/n).stat().st_mtime_ns for n in stored} == stored  # seed 0's models read, never rewritten
+    specs = [json.loads(p.read_text())['spec'] for p in zoo.glob('*.json')]
     assert sorted((s['arch'], s['seed']) for s in specs) == [('galaxy', 0), ('galaxy', 1), ('lenet5bn', 0), ('lenet5bn', 1)]
     rep = json.loads((tmp_path/'out'/'sampling_table4'/'report.json').read_text())
     assert rep['setup']['seeds'] == [0, 1] and '2 (0, 1)' in rep['replication']['replicated']['model seeds']

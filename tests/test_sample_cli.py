@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 from torch import nn
-from conftest import cli, cli_inprocess
+from conftest import cli
 from test_bad_input import one_line_error
 
 
@@ -33,7 +33,7 @@ def test_sample_writes_indices_and_scores(saved_model, tmp_path):
 
 
 def test_sample_is_deterministic_for_a_seed(saved_model):
-    runs = [json.loads(cli_inprocess('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--technique', t,
+    runs = [json.loads(cli('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--technique', t,
                            '--limit', '600', '--seed', str(seed), '--json').stdout)['indices'] for t, seed in (('vas', 3), ('vas', 3), ('max_margin', 3), ('vas', 4))]
     assert runs[0] == runs[1] and len(runs[2]) == 30
     assert runs[3] != runs[0] and len(runs[3]) == len(runs[0])  # and another seed draws another sample: the seed is used
@@ -56,7 +56,7 @@ def test_sample_refuses_bad_arguments(saved_model, args, words):
     given = dict(zip(args[::2], args[1::2]))
     argv = [x for k, v in {**base, **given}.items() if k not in ('--frac', '--technique', '--j', '--k', '--layers') for x in (k, v)]
     argv += [x for k, v in given.items() if k in ('--frac', '--technique', '--j', '--k', '--layers') for x in (k, v)]
-    one_line_error(cli_inprocess('sample', '--model', saved_model, *argv), *words)
+    one_line_error(cli('sample', '--model', saved_model, *argv), *words)
 
 
 def test_sample_refuses_an_out_folder_and_a_missing_model(saved_model, tmp_path):
@@ -80,7 +80,7 @@ def test_a_class_subset_keeps_the_datasets_class_numbers(always_seven):
     from neuralrank.data import load_split
     import os
     y = load_split('mnist', train=False, classes='5-9', limit=500, seed=0, root=os.environ['NEURALRANK_DATA'])[1]
-    r = json.loads(cli_inprocess('sample', '--model', always_seven, '--layer', '3', '--target', 'mnist:5-9', '--limit', '500',
+    r = json.loads(cli('sample', '--model', always_seven, '--layer', '3', '--target', 'mnist:5-9', '--limit', '500',
                                  '--technique', 'random', '--json').stdout)
     assert r['wrong in test set'] == int((y != 2).sum()) < 500, r['wrong in test set']  # y is 0..4 here: class 7 is 2
 
@@ -90,19 +90,19 @@ def test_a_class_subset_keeps_the_datasets_class_numbers(always_seven):
 def test_outputs_that_are_not_the_targets_logits_are_refused(tmp_path, head, words):
     path = tmp_path/'net.pt'
     torch.save(nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.ReLU(), head), path)
-    one_line_error(cli_inprocess('sample', '--model', path, '--layer', '3', '--target', 'mnist', '--limit', '300'), *words)
-    one_line_error(cli_inprocess('neurons', '--model', path, '--layer', '3', '--target', 'mnist', '--limit', '300'), *words)
+    one_line_error(cli('sample', '--model', path, '--layer', '3', '--target', 'mnist', '--limit', '300'), *words)
+    one_line_error(cli('neurons', '--model', path, '--layer', '3', '--target', 'mnist', '--limit', '300'), *words)
 
 
 def test_a_subset_beyond_the_models_outputs_is_refused(tmp_path):
     path = tmp_path/'net.pt'
     torch.save(nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 3)), path)
-    one_line_error(cli_inprocess('sample', '--model', path, '--layer', '3', '--target', 'mnist:5-9', '--limit', '300'),
+    one_line_error(cli('sample', '--model', path, '--layer', '3', '--target', 'mnist:5-9', '--limit', '300'),
                    'has 3 outputs', 'classes [5, 6, 7, 8, 9]')
 
 
 def test_a_missing_model_file_is_named_as_a_file(tmp_path):
-    one_line_error(cli_inprocess('sample', '--model', tmp_path/'nope.pt', '--layer', '3', '--target', 'mnist'), 'model file', 'nope.pt does not exist')
+    one_line_error(cli('sample', '--model', tmp_path/'nope.pt', '--layer', '3', '--target', 'mnist'), 'model file', 'nope.pt does not exist')
 
 
 def test_a_model_class_from_main_says_it_must_be_importable(tmp_path):
@@ -112,4 +112,4 @@ def test_a_model_class_from_main_says_it_must_be_importable(tmp_path):
     subprocess.run([sys.executable, '-c', "import torch\nfrom torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n"
                     "        super().__init__(); self.fc = nn.Linear(784, 10)\n    def forward(self, x): return self.fc(x.flatten(1))\n"
                     f"torch.save(Net(), {str(path)!r})"], check=True)
-    one_line_error(cli_inprocess('sample', '--model', path, '--layer', 'fc', '--target', 'mnist'), 'defined in the script or notebook', 'can be imported')
+    one_line_error(cli('sample', '--model', path, '--layer', 'fc', '--target', 'mnist'), 'defined in the script or notebook', 'can be imported')
