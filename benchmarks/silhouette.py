@@ -9,7 +9,7 @@ import argparse, os, platform, time
 import numpy as np
 import torch
 from sklearn.metrics import silhouette_score
-from neuralrank.rank import silhouette
+from neuralrank.silhouette import silhouette
 
 
 def timed(f, repeat=3):
