@@ -118,12 +118,14 @@ def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_roo
     x, y = load_split(spec.dataset, train=False, limit=p.mnist_test if spec.dataset == 'mnist' else None, seed=seed, root=data_root)
     return network_setup(zoo.get(spec), x, y, spec.dataset, spec.n_classes, spec.seed, progress)
 
-# %% ../nbs/21_paper_sampling.ipynb #d6b7f3de
+# %% ../nbs/21_paper_sampling.ipynb #435880d1
 def report_setups(r) -> dict:
-    ("dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the "
-     "paper's data sets")
-    return {d: [diagnosis_setup(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress) for s in r.seeds]
-            for d in DATASETS_USED}
+    ("dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the paper's data "
+     "sets; each (data set, seed) is one task on the report's executor")
+    jobs = [(d, s) for d in DATASETS_USED for s in r.seeds]
+    setups = r.executor.map(diagnosis_setup, [(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress)
+                                              for d, s in jobs])
+    return {d: [x for (e, _), x in zip(jobs, setups) if e == d] for d in DATASETS_USED}
 
 # %% ../nbs/21_paper_sampling.ipynb #623df0ab
 def setup_table(r, setups:dict) -> pd.DataFrame:
