@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from .checks import InputError, check_labels
 from .silhouette import silhouette, pca
+from .models import iter_layer_outputs
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'OUTPUT_ESTIMATORS', 'spectrum', 'logme_evidence', 'logme', 'hscore', 'ledoit_wolf', 'hscore_shrinkage',
@@ -238,7 +239,6 @@ def model_scores(model, # any nn.Module
                  batch_size:int=1024,
                 ) -> dict:
     "Every estimator's score of one model's features (and output) for labelled targets, from one forward pass"
-    from neuralrank.models import iter_layer_outputs
     ests = check_estimators(estimators)
     feats, outs = [], []
     for o, out in iter_layer_outputs(model, x, [layer], batch_size):

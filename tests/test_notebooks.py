@@ -38,3 +38,22 @@ def test_cli_knows_no_paper_by_name():
            [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert mods and not [m for m in mods if 'paper_' in m], mods
     assert 'paper_' not in (REPO/'neuralrank'/'cli.py').read_text().replace('paper_of', '')
+
+
+def test_modules_import_only_notebooks_above_them():
+    "Notebooks are numbered in dependency order: a module imports only modules of lower-numbered notebooks, at its top"
+    import ast, re
+    number = {}
+    for p in (REPO/'neuralrank').glob('*.py'):
+        m = re.search(r'File to edit: \.\./nbs/(\d+)_\w+\.ipynb', p.read_text())
+        if m: number[p.stem] = int(m.group(1))
+    assert len(number) >= 20 and len(set(number.values())) == len(number)  # distinct numbers
+    for mod, n in number.items():
+        tree = ast.parse((REPO/'neuralrank'/f'{mod}.py').read_text())
+        top = {node for node in tree.body if isinstance(node, ast.ImportFrom)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or node.level != 1 or not node.module: continue
+            dep = node.module.split('.')[0]
+            if dep not in number: continue
+            assert node in top, f"{mod} imports {dep} inside a function: a hidden circle?"
+            assert number[dep] < n, f"{mod} ({n:02d}) imports {dep} ({number[dep]:02d}), a notebook after it"
