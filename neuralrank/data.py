@@ -154,8 +154,27 @@ def to_float_images(x:torch.Tensor, # uint8 images (N, C, H, W)
         out.append(xb.contiguous())
     return torch.cat(out) if out else torch.empty(0)
 
+# %% ../nbs/02_data.ipynb #89f6e784
+def _idx_array(path:Path) -> torch.Tensor:
+    "An IDX file (the MNIST format: a magic number with the element type and rank, the sizes, then the data) as a tensor"
+    data = path.read_bytes()
+    rank = data[3]
+    shape = [int.from_bytes(data[4 + 4*i:8 + 4*i], 'big') for i in range(rank)]
+    if data[2] != 0x08: raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+    return torch.from_numpy(np.frombuffer(data, np.uint8, offset=4 + 4*rank).reshape(shape).copy())
+
+# %% ../nbs/02_data.ipynb #6ae0d9f9
+def _idx_split(folder:str, root, train:bool):
+    "Images (N, 1, H, W) and labels of an MNIST-format data set from its raw IDX files, or None if they are not there"
+    raw, part = Path(root)/folder/'raw', 'train' if train else 't10k'
+    images, labels = raw/f'{part}-images-idx3-ubyte', raw/f'{part}-labels-idx1-ubyte'
+    if not (images.exists() and labels.exists()): return None
+    return _idx_array(images).unsqueeze(1).contiguous(), _idx_array(labels).long()
+
 # %% ../nbs/02_data.ipynb #8fb5d010
 def _torchvision_split(cls_name, folder, root, train, download):
+    if cls_name in ('MNIST', 'FashionMNIST') and (split := _idx_split(folder, root, train)) is not None:
+        return split  # read directly: importing torchvision costs 1.5 s, and it reads these same files
     import torchvision
     cls = getattr(torchvision.datasets, cls_name)
     try: ds = cls(str(root), train=train, download=False)

@@ -10,15 +10,14 @@ from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
-from torchvision.transforms import Normalize
 
 from .checks import InputError, check_layer
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'VGG16_WIDTHS', 'ConvDenseCNN', 'n_params', 'Architecture', 'register_architecture',
-           'architecture_options', 'get_architecture', 'LeNet5', 'AuthorsLeNet5', 'VGG16', 'GalaxyCNN', 'layer_names',
-           'last_hidden', 'resolve_layer', 'resolve_device', 'model_device', 'iter_layer_outputs', 'layer_outputs',
-           'in_jupyter', 'progress_bar', 'module_summary', 'describe_layer']
+           'architecture_options', 'get_architecture', 'LeNet5', 'AuthorsLeNet5', 'Normalize', 'VGG16', 'GalaxyCNN',
+           'layer_names', 'last_hidden', 'resolve_layer', 'resolve_device', 'model_device', 'iter_layer_outputs',
+           'layer_outputs', 'in_jupyter', 'progress_bar', 'module_summary', 'describe_layer']
 
 # %% ../nbs/03_models.ipynb #60e1448b
 class ConvDenseCNN(nn.Sequential):
@@ -139,6 +138,18 @@ class AuthorsLeNet5(nn.Sequential):
 # %% ../nbs/03_models.ipynb #0c2287b2
 VGG16_WIDTHS = (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512)
 _VGG_POOL_AFTER = {2, 4, 7, 10, 13}
+
+# %% ../nbs/03_models.ipynb #7a278139
+class Normalize(nn.Module):
+    "Per-channel `(x - mean) / std` of image batches, as torchvision's transform computes it (importing torchvision costs 1.5 s)"
+    def __init__(self, mean, std):
+        super().__init__()
+        self.mean, self.std = tuple(mean), tuple(std)
+
+    def forward(self, x:torch.Tensor) -> torch.Tensor:
+        shape = (-1, 1, 1)
+        return (x - torch.as_tensor(self.mean, dtype=x.dtype, device=x.device).view(shape)) / \
+               torch.as_tensor(self.std, dtype=x.dtype, device=x.device).view(shape)
 
 # %% ../nbs/03_models.ipynb #8122d928
 class VGG16(nn.Sequential):
