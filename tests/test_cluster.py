@@ -43,8 +43,9 @@ def test_reproduce_on_a_local_cluster_gives_identical_tables(smoke_run, cluster_
     assert 'cluster' not in json.loads((tmp/'out'/'neuralrank_table2'/'report.json').read_text())['setup']
 
 
-def test_rank_on_a_local_cluster_matches_in_process(smoke_run):
-    zoo = smoke_run[0]/'zoo'
+def test_rank_on_a_local_cluster_matches_in_process(small_zoo):
+    "One task per model on two workers: the same scores as in this process"
+    zoo = small_zoo[0]
     here = cli('rank', '--zoo', zoo, '--target', 'mnist:0-4', '--limit', 200, '--json')
     there = cli('rank', '--zoo', zoo, '--target', 'mnist:0-4', '--limit', 200, '--json', '--cluster', 'local:2')
     assert here.returncode == 0 and there.returncode == 0, there.stderr[-2000:]
