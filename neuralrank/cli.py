@@ -81,6 +81,16 @@ def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
                          "give a smaller --dim or another --layer")
     return groups, skipped
 
+# %% ../nbs/22_cli.ipynb #d6238c3e
+def _ranked(tables:list, target:str, ns:dict, layer, dim:int, ests:list, variant:str, limit, seed:int, source:str, skipped:list):
+    "The models' rows, best score first, tied scores sharing a rank (never ranked by row order), and what was run"
+    out = pd.concat(tables).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
+    out['rank'] = out.score.rank(method='min', ascending=False).astype(int)
+    meta = {'target': target, 'n': ns, 'layer': layer, 'dim': dim, 'estimator': ests[0] if len(ests) == 1 else ests,
+            'variant': variant, 'metric': 'cosine', 'limit': limit, 'seed': seed, 'zoo': source, 'models': len(out),
+            'skipped': skipped, 'neuralrank': __version__, 'torch': torch.__version__}
+    return out, meta
+
 # %% ../nbs/22_cli.ipynb #14a1239e
 def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` trains)
              target:str, # e.g. 'mnist:0-4', 'fashion', or an ImageFolder path[:classes]
@@ -113,12 +123,7 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
             tables.append(t)
     finally: ex.close()
     bar.close()
-    out = pd.concat(tables).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
-    out['rank'] = range(1, len(out) + 1)
-    meta = {'target': target, 'n': ns, 'layer': layer, 'dim': dim, 'estimator': ests[0] if len(ests) == 1 else ests, 'variant': variant, 'metric': 'cosine',
-            'limit': limit, 'seed': seed, 'zoo': str(folder), 'models': len(out), 'skipped': skipped,
-            'neuralrank': __version__, 'torch': torch.__version__}
-    return out, meta
+    return _ranked(tables, target, ns, layer, dim, ests, variant, limit, seed, str(folder), skipped)
 
 # %% ../nbs/22_cli.ipynb #83443672
 def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
@@ -278,12 +283,7 @@ def rank_models(models:list, # files saved with torch.save(model, path), or zoo 
         t = neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=ests)
         ns[f"{'grey' if x.shape[1] == 1 else 'RGB'} {x.shape[-2]}x{x.shape[-1]}"] = len(y)
         tables.append(t.assign(trained_on=dataset or '', classes='', arch=type(model).__name__, width='', key=desc, n=len(y)))
-    out = pd.concat(tables).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
-    out['rank'] = range(1, len(out) + 1)
-    meta = {'target': target, 'n': ns, 'layer': layer, 'dim': dim,
-            'estimator': ests[0] if len(ests) == 1 else ests, 'variant': variant, 'metric': 'cosine', 'limit': limit, 'seed': seed,
-            'zoo': 'the command line', 'models': len(out), 'skipped': [], 'neuralrank': __version__, 'torch': torch.__version__}
-    return out, meta
+    return _ranked(tables, target, ns, layer, dim, ests, variant, limit, seed, 'the command line', [])
 
 # %% ../nbs/22_cli.ipynb #7d5f8135
 def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
