@@ -131,9 +131,10 @@ def _top(m:np.ndarray, k:int) -> np.ndarray:
 
 # %% ../nbs/18_diagnosis.ipynb #2a9ed1a2
 def _cosine_distance(a, b) -> np.ndarray:
+    "Row-wise 1 - cosine similarity, clipped to [0, 2] (rounding can put identical rows a hair below 0)"
     na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
     cos = (a*b).sum(1)/np.where(na*nb > 0, na*nb, 1)
-    return np.where((na == 0) & (nb == 0), 0., np.where(na*nb > 0, 1 - cos, 1.))
+    return np.where((na == 0) & (nb == 0), 0., np.where(na*nb > 0, np.clip(1 - cos, 0., 2.), 1.))
 
 # %% ../nbs/18_diagnosis.ipynb #36e7706d
 def query_scores(full:Aggregates, sample:Aggregates, k:int=10) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from .report import ReportWriter
 from .cluster import executor, InProcess
 
 # %% auto #0
-__all__ = ['Profile', 'Option', 'Paper', 'registered_papers', 'paper_of', 'Report', 'start_report']
+__all__ = ['Profile', 'Option', 'Paper', 'paper_modules', 'registered_papers', 'paper_of', 'Report', 'start_report']
 
 # %% ../nbs/11_papers.ipynb #ac511ac1
 @dataclass(frozen=True, kw_only=True)
@@ -82,18 +82,20 @@ class Paper:
         return out
 
 # %% ../nbs/11_papers.ipynb #2fa37028
+def paper_modules(names:list[str]) -> list[str]:
+    "The paper modules among module `names`: each `paper_<name>`, not its parts `paper_<name>_<part>`"
+    papers = sorted(n for n in names if n.startswith('paper_'))
+    return [n for n in papers if not any(n.startswith(p + '_') for p in papers)]
+
+# %% ../nbs/11_papers.ipynb #2abf2bed
 @lru_cache(maxsize=1)
 def registered_papers() -> dict[str, Paper]:
     "Every paper of the package, by name"
     out = {}
-    for m in sorted(pkgutil.iter_modules(neuralrank.__path__), key=lambda m: m.name):
-        if not m.name.startswith('paper_'): continue
-        mod = importlib.import_module(f'neuralrank.{m.name}')
-        paper = getattr(mod, 'PAPER', None)
-        if not all(hasattr(paper, f) for f in Paper.__dataclass_fields__): raise TypeError(f"neuralrank.{m.name} does "
-                                                                                           "not follow the paper "
-                                                                                           "contract: it has no "
-                                                                                           "PAPER = Paper(...)")
+    for name in paper_modules([m.name for m in pkgutil.iter_modules(neuralrank.__path__)]):
+        paper = getattr(importlib.import_module(f'neuralrank.{name}'), 'PAPER', None)
+        if not all(hasattr(paper, f) for f in Paper.__dataclass_fields__):
+            raise TypeError(f"neuralrank.{name} does not follow the paper contract: it has no PAPER = Paper(...)")
         out[paper.name] = paper
     return out
 

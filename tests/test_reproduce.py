@@ -56,7 +56,7 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     "A verdict recomputed from the CSV and the stored replicates the report wrote agrees with the one in the index"
     import pandas as pd
     from scipy.stats import kendalltau
-    from neuralrank.paper_neuralrank import claim_top_within
+    from neuralrank.paper_neuralrank_claims import claim_top_within
     out = smoke_run[0]/'out'/'neuralrank_table4'
     t = pd.read_csv(out/'table4.csv', index_col=0)
     claims = json.loads((out/'report.json').read_text())['claims']
@@ -70,7 +70,7 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     hits = agree.top1.groupby(level=1).sum()
     assert claims[1]['estimate'] == hits['silhouette'] - hits.max()
     assert len(agree) == 4*7 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'leep'}
-    from neuralrank.paper_neurons import claim_near_count
+    from neuralrank.paper_neurons_claims import claim_near_count
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
     claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
     lenet = t2.loc['LeNet-5, low lr recipe']  # the last recipe's rows decide the count claims
