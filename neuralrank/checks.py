@@ -47,7 +47,8 @@ def check_positive(value, what:str) -> float:
 # %% ../nbs/00_checks.ipynb #8459b6fe
 def _class_part(part:str, text:str) -> range:
     m = re.fullmatch(r'(-?\d+)(?:-(-?\d+))?', part)
-    if not m: raise InputError(f"cannot read classes {text!r}: write them like '0-4' or '1,3,5' (class numbers from 0)")
+    if not m:
+        raise InputError(f"cannot read classes {text!r}: write them like '0-4' or '1,3,5' (class numbers from 0)")
     lo, hi = int(m.group(1)), int(m.group(2) if m.group(2) is not None else m.group(1))
     if lo < 0 or hi < 0: raise InputError(f"class numbers start at 0, but {text!r} has a negative one")
     if hi < lo: raise InputError(f"the class range {part!r} in {text!r} runs backwards: write it "

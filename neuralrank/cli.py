@@ -40,7 +40,8 @@ def parse_target(target:str) -> tuple[str|Path, tuple|None]:
 # %% ../nbs/28_cli.ipynb #f71b32b0
 def _rank_on(ex, folder:Path, members:list, how:tuple, bar) -> pd.DataFrame:
     "One group's rows, scored one task per model on the cluster's executor"
-    rows = ex.map(score_task, [(str(folder), m['key'], n, *how) for n, m, _, _ in members], done=lambda _: bar.update())
+    rows = ex.map(score_task, [(str(folder), m['key'], n, *how) for n, m, _, _ in members],
+                  done=lambda _: bar.update())
     return pd.concat(rows).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
 
 # %% ../nbs/28_cli.ipynb #1011ff19
@@ -52,7 +53,8 @@ def _distinct_names(metas):
 def _too_narrow(model, layer, spec, dim:int) -> str|None:
     "Why a model cannot be ranked at D = `dim` (its layer has fewer features), or None"
     d = DATASETS[spec.dataset]
-    f = layer_outputs(model, torch.zeros(1, 1 if d.grey else 3, d.size, d.size, device=model_device(model)), layer).shape[1]
+    f = layer_outputs(model, torch.zeros(1, 1 if d.grey else 3, d.size, d.size, device=model_device(model)),
+                      layer).shape[1]
     return f"{f} features < --dim {dim}" if f < dim else None
 
 # %% ../nbs/28_cli.ipynb #ab9a5afa
@@ -82,7 +84,8 @@ def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
     return groups, skipped
 
 # %% ../nbs/28_cli.ipynb #d6238c3e
-def _ranked(tables:list, target:str, ns:dict, layer, dim:int, ests:list, variant:str, limit, seed:int, source:str, skipped:list):
+def _ranked(tables:list, target:str, ns:dict, layer, dim:int, ests:list, variant:str, limit, seed:int, source:str,
+            skipped:list):
     "The models' rows, best score first, tied scores sharing a rank (never ranked by row order), and what was run"
     out = pd.concat(tables).sort_values('score', ascending=False, kind='stable').reset_index(drop=True)
     out['rank'] = out.score.rank(method='min', ascending=False).astype(int)
@@ -115,10 +118,17 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
             bar.set_description(f"loading {target} ({'grey' if grey else 'RGB'} {size}x{size})")
             x, y = load_split(name, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
             bar.set_description('ranking')
-            if cluster is None: t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant, progress=bar, estimator=ests)
-            else: t = _rank_on(ex, folder, members, (name, classes, layer, dim, limit, device, variant, data_root, seed, ests, grey, size), bar)
-            info = {n: (m['key'], s.dataset, 'all' if s.classes is None else ','.join(map(str, s.classes)), s.arch, s.width if s.arch in ('cnn', 'lite') else '') for n, m, s, _ in members}
-            for i, col in enumerate(('key', 'trained_on', 'classes', 'arch', 'width')): t[col] = t.model.map(lambda n: info[n][i])
+            if cluster is None:
+                t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant,
+                                progress=bar, estimator=ests)
+            else:
+                t = _rank_on(ex, folder, members,
+                             (name, classes, layer, dim, limit, device, variant, data_root, seed, ests, grey, size),
+                             bar)
+            info = {n: (m['key'], s.dataset, 'all' if s.classes is None else ','.join(map(str, s.classes)), s.arch,
+                        s.width if s.arch in ('cnn', 'lite') else '') for n, m, s, _ in members}
+            for i, col in enumerate(('key', 'trained_on', 'classes', 'arch', 'width')):
+                t[col] = t.model.map(lambda n: info[n][i])
             t['n'] = ns[f"{'grey' if grey else 'RGB'} {size}x{size}"] = len(y)
             tables.append(t)
     finally: ex.close()
@@ -269,7 +279,8 @@ def _model_names(models:list) -> list[str]:
 
 # %% ../nbs/28_cli.ipynb #c36f7dd3
 def rank_models(models:list, # files saved with torch.save(model, path), or zoo keys (prefixes) or labels
-                target:str, layer='last-hidden', dim:int=10, limit:int|None=None, device:str='auto', variant:str='standard',
+                target:str, layer='last-hidden', dim:int=10, limit:int|None=None, device:str='auto',
+                variant:str='standard',
                 data_root=None, seed:int=0, progress:bool=True, estimator='silhouette',
                 zoo_dir=None, # the zoo that zoo keys and labels name (default: the user cache's)
                ) -> tuple[pd.DataFrame, dict]:
@@ -282,7 +293,8 @@ def rank_models(models:list, # files saved with torch.save(model, path), or zoo 
         x, y, _ = _target_images(model, target, dataset, limit, seed, data_root)
         t = neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=ests)
         ns[f"{'grey' if x.shape[1] == 1 else 'RGB'} {x.shape[-2]}x{x.shape[-1]}"] = len(y)
-        tables.append(t.assign(trained_on=dataset or '', classes='', arch=type(model).__name__, width='', key=desc, n=len(y)))
+        tables.append(t.assign(trained_on=dataset or '', classes='', arch=type(model).__name__, width='', key=desc,
+                               n=len(y)))
     return _ranked(tables, target, ns, layer, dim, ests, variant, limit, seed, 'the command line', [])
 
 # %% ../nbs/28_cli.ipynb #7d5f8135
@@ -317,11 +329,16 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     idx = sample(technique, values[name].numpy(), y.numpy(), pred.numpy(), frac, seed=seed, **options)
     base = sample('random', values[name].numpy(), y.numpy(), pred.numpy(), len(idx)/len(y), seed=seed)
     wrong = (y != pred).numpy()
-    t = pd.DataFrame({f'{technique}': {'size': len(idx), 'wrong': int(wrong[idx].sum()), **query_summary(full, aggregate(qvals, y, pred, n_classes, idx), k)},
-                      'random (same size)': {'size': len(base), 'wrong': int(wrong[base].sum()), **query_summary(full, aggregate(qvals, y, pred, n_classes, base), k)}}).T.astype({'size': int, 'wrong': int})
-    meta = {'model': desc, 'latent layer': name, 'query layers': layers, 'target': target, 'n': len(y), 'wrong in test set': int(wrong.sum()),
+    t = pd.DataFrame({f'{technique}': {'size': len(idx), 'wrong': int(wrong[idx].sum()),
+                                       **query_summary(full, aggregate(qvals, y, pred, n_classes, idx), k)},
+                      'random (same size)': {'size': len(base), 'wrong': int(wrong[base].sum()),
+                                             **query_summary(full, aggregate(qvals, y, pred, n_classes, base),
+                                                             k)}}).T.astype({'size': int, 'wrong': int})
+    meta = {'model': desc, 'latent layer': name, 'query layers': layers, 'target': target, 'n': len(y),
+            'wrong in test set': int(wrong.sum()),
             'technique': technique, 'frac': frac, 'k': k, 'S1 leaves out (no '
-                                                          'more neurons than k)': skipped, 'seed': seed, 'neuralrank': __version__}
+                                                          'more neurons than k)': skipped, 'seed': seed,
+                                                          'neuralrank': __version__}
     return idx, t, meta
 
 # %% ../nbs/28_cli.ipynb #6878a440
@@ -367,7 +384,8 @@ def _zoo_table(metas:list[dict]) -> pd.DataFrame:
     "What the index shows of a paper's zoo: each model's training and test accuracy"
     return pd.DataFrame([{'model': m['label'], 'architecture': m['spec']['arch'], 'trained on': m['spec']['dataset'],
                           'training images': m['train_n'], 'epochs': m.get('epochs_run', m['spec']['epochs']),
-                          'test images': m['test_n'], 'test accuracy': m['test_accuracy'], 'seed': m['spec'].get('seed', 0)} for m in metas])
+                          'test images': m['test_n'], 'test accuracy': m['test_accuracy'],
+                          'seed': m['spec'].get('seed', 0)} for m in metas])
 
 # %% ../nbs/28_cli.ipynb #0a9df528
 def _trained_line(m:dict) -> str:
@@ -411,7 +429,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
     "Train the shared zoo, run the report notebooks, write the index; returns the runs and the index path"
     plan, seed = plan_reports(only), check_count(seed, '--seed', minimum=0)
     for paper, _ in plan:
-        if paper is not None: paper.profile(profile), paper.option_values(options), paper.seed_list(profile, seed, seeds)
+        if paper is not None:
+            paper.profile(profile), paper.option_values(options), paper.seed_list(profile, seed, seeds)
     dev, cluster = resolve_device(device), check_cluster(cluster)  # every check before the first folder is made
     out = check_write_dir(out or f'reproduce-{profile}', '--out')
     zoo_dir = check_write_dir(zoo_dir or user_cache_dir()/'zoo', '--zoo')
@@ -425,7 +444,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
     try:
         zoos = _train_zoo(zplan, on, zoo_dir, root, console, ex)
         t_zoo, groups = time.time() - t0, []
-        params = dict(profile=profile, device=on, seed=seed, seeds=seeds, data_root=root, zoo_dir=str(zoo_dir), progress=False)
+        params = dict(profile=profile, device=on, seed=seed, seeds=seeds, data_root=root, zoo_dir=str(zoo_dir),
+                      progress=False)
         for paper, nbs in plan:
             console.doing(f"{len(nbs)} reports of {paper.name if paper else 'no paper'} on {ex.name}")
             runs = run_reports(ex, nbs, out, params | (paper.option_values(options) if paper else {}),
@@ -435,7 +455,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
         console.close()
         ex.close()
     seed_note = 'each profile\'s' if seeds is None else seeds
-    header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **(options or {}), 'zoo training (s)': round(t_zoo, 1),
+    header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **(options or {}),
+              'zoo training (s)': round(t_zoo, 1),
               'total (s)': round(time.time() - t0, 1), 'torch': torch.__version__, 'cpus': os.cpu_count(),
               'machine': platform.machine(), 'date': time.strftime('%Y-%m-%d %H:%M')}
     return [r for _, rs in groups for r in rs], write_index(groups, out, header, 'neuralrank: '
@@ -446,7 +467,8 @@ def _reproduce_parser(sub):
     papers = registered_papers().values()
     r = sub.add_parser('reproduce', help='run the report notebooks (paper tables and figures) and write an index')
     profiles = list(dict.fromkeys(k for p in papers for k in p.profiles))
-    r.add_argument('--profile', default='quick', choices=profiles, help=f"scale: {', '.join(profiles)} (default quick)")
+    r.add_argument('--profile', default='quick', choices=profiles,
+                   help=f"scale: {', '.join(profiles)} (default quick)")
     r.add_argument('--only', default=None, help='comma-separated reports: table2, neuralrank:table2 or '
                                                 'neuralrank_table2 (default: all)')
     r.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:1, ...')
@@ -462,7 +484,8 @@ def _reproduce_parser(sub):
                                                            "its own zoo entry (default: the profile's)")
     for p in papers:
         for k, o in p.options.items():
-            r.add_argument(f"--{k.replace('_', '-')}", dest=f'opt_{k}', default=o.default, choices=o.choices or None, help=f"{p.name}: {o.help}")
+            r.add_argument(f"--{k.replace('_', '-')}", dest=f'opt_{k}', default=o.default, choices=o.choices or None,
+                           help=f"{p.name}: {o.help}")
 
 # %% ../nbs/28_cli.ipynb #1db9e000
 def _rank_parser(sub):
@@ -575,25 +598,31 @@ def _rank_header(meta:dict) -> str:
 
 # %% ../nbs/28_cli.ipynb #7ca2a46a
 def _cmd_rank(args) -> int:
-    how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root, args.seed)
-    if args.model: t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator, zoo_dir=args.zoo)
-    else: t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator, cluster=args.cluster)
+    how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root,
+           args.seed)
+    if args.model:
+        t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator, zoo_dir=args.zoo)
+    else:
+        t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator, cluster=args.cluster)
     if args.json: print(json.dumps({**meta, 'ranking': t.to_dict(orient='records')}, indent=1))
     else:
         print(_rank_header(meta))
         ests = meta['estimator'] if isinstance(meta['estimator'], list) else []
-        print(t[['rank', 'model', *(ests or ['score']), 'trained_on', 'classes', 'arch', 'width', 'layer used', 'key']].to_string(index=False, float_format=lambda v: f'{v:.4f}'))
+        print(t[['rank', 'model', *(ests or ['score']), 'trained_on', 'classes', 'arch', 'width', 'layer used',
+                 'key']].to_string(index=False, float_format=lambda v: f'{v:.4f}'))
     return 0
 
 # %% ../nbs/28_cli.ipynb #a8d05029
 def _cmd_neurons(args) -> int:
     methods = check_methods(args.method)
-    opts = {'shapley': {k: v for k, v in (('estimate', args.estimate), ('permutations', args.permutations)) if v is not None}}
+    opts = {'shapley': {k: v for k, v in (('estimate', args.estimate),
+                                          ('permutations', args.permutations)) if v is not None}}
     opts |= {'switches': {}, 'random': {'seed': args.seed}}
     if args.seed: opts['shapley']['seed'] = args.seed
     for m in ('shapley', 'switches'): opts[m]['progress'] = True  # a bar on a terminal, a line per 30 s in a log
     t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo, args.device, args.data_root,
-                           args.seed, options=opts, budget=args.budget, log=lambda line: print(f"# {line}", file=sys.stderr))
+                           args.seed, options=opts, budget=args.budget,
+                           log=lambda line: print(f"# {line}", file=sys.stderr))
     if args.json: print(json.dumps({**meta, 'units_ranked': t.reset_index().to_dict(orient='records')}, indent=1))
     else:
         print(f"# {meta['model']}, layer {meta['layer']} ({meta['module']}, {meta['units']} units); target "
@@ -613,7 +642,9 @@ def _cmd_sample(args) -> int:
     idx, t, meta = sample_test_set(args.model, check_layer_arg(args.layer), args.target, args.technique, args.frac, layers, args.k, args.limit,
                                    args.zoo, args.device, args.data_root, args.seed, **opts)
     if out: atomic_write(out, lambda p: pd.DataFrame({'index': idx}).to_csv(p, index=False))
-    if args.json: print(json.dumps({**meta, 'scores': t.reset_index(names='sample').to_dict(orient='records'), 'indices': idx.tolist()}, indent=1))
+    if args.json:
+        print(json.dumps({**meta, 'scores': t.reset_index(names='sample').to_dict(orient='records'),
+                          'indices': idx.tolist()}, indent=1))
     else:
         print(f"# {meta['model']}, latent {meta['latent layer']}; target {meta['target']}, n={meta['n']} "
               f"({meta['wrong in test set']} wrong); "
@@ -649,7 +680,8 @@ def _cmd_reproduce(args) -> int:
     return 1 if failed else 0
 
 # %% ../nbs/28_cli.ipynb #1b4a9c6d
-_ERRORS = (InputError, ValueError, FileNotFoundError, IndexError, KeyError, CorruptCheckpointError, DataNotFoundError, RuntimeError)
+_ERRORS = (InputError, ValueError, FileNotFoundError, IndexError, KeyError, CorruptCheckpointError, DataNotFoundError,
+           RuntimeError)
 
 # %% ../nbs/28_cli.ipynb #08a224eb
 def _warn_line(message, category, filename, lineno, file=None, line=None):

@@ -29,7 +29,8 @@ def check_cluster(cluster:str|None) -> str|None:
                              f"1: got {cluster!r}")
         return cluster
     if re.fullmatch(r'(tcp|tls|ucx)://[\w.\-\[\]:]+:\d+', cluster): return cluster
-    raise InputError(f"--cluster must be local:N (N worker processes on this machine) or a scheduler's address such as "
+    raise InputError(f"--cluster must be local:N (N worker processes on this machine) or a scheduler's address such "
+                     f"as "
                      f"tcp://10.0.0.5:8786, got {cluster!r}")
 
 # %% ../nbs/10_cluster.ipynb #b35d8e38
@@ -87,7 +88,8 @@ class DaskExecutor(InProcess):
     def _start_local(self, n:int):
         "N worker processes on 127.0.0.1, each at this process's threads and with one report slot"
         from distributed import Client, LocalCluster
-        self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host='127.0.0.1', dashboard_address=None,
+        self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host='127.0.0.1',
+                                    dashboard_address=None,
                                     silence_logs=logging.ERROR, env=same_threads(), resources={'report': 1})
         self.client, self.threads = Client(self.cluster), int(same_threads()['OMP_NUM_THREADS'])
         self._restore_environ()
@@ -151,7 +153,8 @@ def score_task(zoo_dir:str, key:str, name:str, # the zoo, the model's key, and i
     "One model's row of the `rank` table"
     model = ModelZoo(zoo_dir, device=device, progress=False, data_root=data_root).load(key)
     x, y = load_split(dataset, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
-    return neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=estimators)
+    return neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False,
+                       estimator=estimators)
 
 # %% ../nbs/10_cluster.ipynb #77af5a57
 def report_task(nb, # the report notebook
@@ -175,4 +178,5 @@ def run_reports(ex:InProcess, nbs:list, out, # the executor, the report notebook
     "Run report notebooks on `ex`, one task each; with report slots their model seeds run on the cluster as well"
     nested = has_report_slots(ex)
     args = [(nb, out/nb.stem, parameters | {'cluster': ex.address if nested else None}) for nb in nbs]
-    return ex.map(report_task if nested else run_report, args, done=done, gpu=gpu, resources={'report': 1} if nested else None)
+    return ex.map(report_task if nested else run_report, args, done=done, gpu=gpu,
+                  resources={'report': 1} if nested else None)

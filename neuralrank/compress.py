@@ -50,7 +50,8 @@ def _names(root:nn.Module) -> dict: return {id(m): n for n, m in root.named_modu
 def _slice_out(m:nn.Module, keep:torch.Tensor) -> nn.Module:
     "A copy of a conv, dense or batch-norm module with only the `keep` output units"
     if isinstance(m, nn.Conv2d):
-        new = nn.Conv2d(m.in_channels, len(keep), m.kernel_size, m.stride, m.padding, m.dilation, bias=m.bias is not None)
+        new = nn.Conv2d(m.in_channels, len(keep), m.kernel_size, m.stride, m.padding, m.dilation,
+                        bias=m.bias is not None)
     elif isinstance(m, nn.Linear): new = nn.Linear(m.in_features, len(keep), bias=m.bias is not None)
     elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
         new = type(m)(len(keep), m.eps, m.momentum, m.affine, m.track_running_stats)
@@ -65,7 +66,8 @@ def _slice_out(m:nn.Module, keep:torch.Tensor) -> nn.Module:
 def _slice_in(m:nn.Module, keep:torch.Tensor, n_units:int) -> nn.Module:
     "A copy of the next conv or dense module reading only the `keep` units (of `n_units`)"
     if isinstance(m, nn.Conv2d):
-        new = nn.Conv2d(len(keep), m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, bias=m.bias is not None)
+        new = nn.Conv2d(len(keep), m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation,
+                        bias=m.bias is not None)
         w = m.weight[:, keep]
     else:
         block = m.in_features // n_units  # a flattened channel's positions
@@ -161,7 +163,8 @@ def removal_curve(model:nn.Module, layer, x:torch.Tensor, y:torch.Tensor,
         rank = np.empty(N, dtype=int)
         rank[order] = np.arange(N)
         M = rank[None, :] >= removed[:, None]  # row r: the removed[r] lowest gone
-        out[method] = fast_coalition_values(model, layer, x, y, M, batch_size, cut=cut) if cut else coalition_values(model, layer, x, y, M, batch_size)
+        out[method] = fast_coalition_values(model, layer, x, y, M, batch_size,
+                                            cut=cut) if cut else coalition_values(model, layer, x, y, M, batch_size)
     return pd.DataFrame(out, index=pd.Index(removed, name='removed'))
 
 # %% ../nbs/16_compress.ipynb #dafee93e
@@ -184,7 +187,8 @@ def keep_top(scores:dict, # layer -> one score per unit (higher = more important
 
 # %% ../nbs/16_compress.ipynb #cc81302c
 def _places(s) -> torch.Tensor:
-    "Each unit's place in keep_top's order, as a score: N for the first kept, 1 for the last (distinct, so sorts agree)"
+    ("Each unit's place in keep_top's order, as a score: N for the first kept, 1 for the last (distinct, so sorts "
+     "agree)")
     s = np.asarray(s, dtype=float)
     place = np.empty(len(s))
     place[keep_order(s)] = np.arange(len(s), 0, -1)

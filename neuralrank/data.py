@@ -121,7 +121,8 @@ def load_image_folder(folder:str|Path, # an ImageFolder tree: folder/<class>/<im
     with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as ex:
         arrays = list(ex.map(lambda f: _decode(f, size, crop), files, chunksize=64))
     shapes = {a.shape for a in arrays}
-    if len(shapes) > 1: raise InputError(f"images in {folder} have different sizes {sorted(shapes)[:3]}...: pass size=")
+    if len(shapes) > 1:
+        raise InputError(f"images in {folder} have different sizes {sorted(shapes)[:3]}...: pass size=")
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
     y = torch.tensor(labels, dtype=torch.long)
     if cache: _cache_images(cfile, x, y)
@@ -147,16 +148,19 @@ def to_float_images(x:torch.Tensor, # uint8 images (N, C, H, W)
     out = []
     for xb in x.split(chunk):
         xb = xb.float().div_(255)
-        if grey and xb.shape[1] == 3: xb = (xb*torch.tensor([0.2989, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+        if grey and xb.shape[1] == 3:
+            xb = (xb*torch.tensor([0.2989, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
         if not grey and xb.shape[1] == 1: xb = xb.expand(-1, 3, -1, -1)
         if size and xb.shape[-1] != size:
-            xb = F.interpolate(xb, size=(size, size), mode='bilinear', antialias=True, align_corners=False).clamp_(0, 1)
+            xb = F.interpolate(xb, size=(size, size), mode='bilinear', antialias=True,
+                               align_corners=False).clamp_(0, 1)
         out.append(xb.contiguous())
     return torch.cat(out) if out else torch.empty(0)
 
 # %% ../nbs/02_data.ipynb #89f6e784
 def _idx_array(path:Path) -> torch.Tensor:
-    "An IDX file (the MNIST format: a magic number with the element type and rank, the sizes, then the data) as a tensor"
+    ("An IDX file (the MNIST format: a magic number with the element type and rank, the sizes, then the data) as a "
+     "tensor")
     data = path.read_bytes()
     rank = data[3]
     shape = [int.from_bytes(data[4 + 4*i:8 + 4*i], 'big') for i in range(rank)]
@@ -204,7 +208,8 @@ def _cifar10(root, train, download):
     official, jpeg = Path(root)/'cifar-10-batches-py', Path(root)/'cifar10-jpeg'/('train' if train else 'test')
     if official.exists() or not jpeg.exists():
         try:
-            ds = _quiet(lambda: torchvision.datasets.CIFAR10(str(root), train=train, download=download and not official.exists()))
+            ds = _quiet(lambda: torchvision.datasets.CIFAR10(str(root), train=train,
+                                                             download=download and not official.exists()))
             return torch.as_tensor(ds.data).permute(0, 3, 1, 2).contiguous(), torch.as_tensor(ds.targets, dtype=torch.long)
         except Exception as e:
             if not jpeg.exists(): raise DataNotFoundError('cifar10', root, "no cifar-10-batches-py or cifar10-jpeg; "

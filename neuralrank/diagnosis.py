@@ -45,7 +45,8 @@ class Aggregates:
     @classmethod
     def empty(cls, n_classes:int, widths:dict):
         G = 2*n_classes
-        return cls(n_classes, torch.zeros(G, dtype=torch.long), {l: torch.zeros(G, w, dtype=torch.float64) for l, w in widths.items()},
+        return cls(n_classes, torch.zeros(G, dtype=torch.long),
+                   {l: torch.zeros(G, w, dtype=torch.float64) for l, w in widths.items()},
                    {l: torch.zeros(G, w, dtype=torch.long) for l, w in widths.items()})
 
     def add(self, values:dict, groups:torch.Tensor):
@@ -101,7 +102,9 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
     bar = tqdm(total=len(x), desc='diagnosis pass', unit='img', disable=not progress, leave=False)
     for i, outs, logits in _named_outputs(model, x, list(dict.fromkeys([*layers, *keep])), batch_size, tensors):
         vals = {l: neuron_values(o, per_position) for l, o in outs.items()}
-        if agg is None: agg = Aggregates.empty(n_classes or max(logits.shape[1], int(y_true.max()) + 1), {l: vals[l].shape[1] for l in layers})
+        if agg is None:
+            agg = Aggregates.empty(n_classes or max(logits.shape[1], int(y_true.max()) + 1),
+                                   {l: vals[l].shape[1] for l in layers})
         p = logits.argmax(1).cpu()
         preds.append(p)
         agg.add({l: vals[l] for l in layers}, combination_ids(y_true[i*batch_size:i*batch_size + len(p)], p))
@@ -150,7 +153,8 @@ def query_scores(full:Aggregates, sample:Aggregates, k:int=10) -> pd.DataFrame:
         s3 = jensenshannon(ft, np.where(st.sum(1, keepdims=True) > 0, st, 1.), axis=1, base=2)
         combos = np.flatnonzero(present)
         rows.append(pd.DataFrame({'layer': l, 'class': combos//2, 'wrong': combos % 2 == 1,
-                                  'S1': np.where(g | np.isnan(s1), s1, 0.), 'S2': np.where(g, s2, 1.), 'S3': np.where(g, s3, 1.)}))
+                                  'S1': np.where(g | np.isnan(s1), s1, 0.), 'S2': np.where(g, s2, 1.),
+                                  'S3': np.where(g, s3, 1.)}))
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/18_diagnosis.ipynb #0b273360

@@ -214,7 +214,8 @@ OUTPUT_ESTIMATORS = ('leep',)
 # %% ../nbs/06_estimators.ipynb #2507667a
 def check_estimators(names) -> list[str]:
     "A list of estimator names from a name, 'all', a comma-separated string or a list; unknown names refused"
-    if isinstance(names, str): names = list(ESTIMATORS) if names.strip() == 'all' else [s.strip() for s in names.split(',') if s.strip()]
+    if isinstance(names, str):
+        names = list(ESTIMATORS) if names.strip() == 'all' else [s.strip() for s in names.split(',') if s.strip()]
     names = list(dict.fromkeys(names))
     bad = [n for n in names if n not in ESTIMATORS]
     if bad or not names: raise InputError(f"unknown estimator {', '.join(map(repr, bad)) or '(none given)'}: use "

@@ -32,7 +32,8 @@ class ConvDenseCNN(nn.Sequential):
                  dropout:float=0.4, # dropout on the dense layer's output
                 ):
         convs = [('L1', nn.Sequential(nn.Conv2d(in_channels, 32, 5, padding=2), nn.ReLU())), ('L2', nn.MaxPool2d(2))]
-        if not lite: convs += [('L3', nn.Sequential(nn.Conv2d(32, 64, 5, padding=2), nn.ReLU())), ('L4', nn.MaxPool2d(2))]
+        if not lite:
+            convs += [('L3', nn.Sequential(nn.Conv2d(32, 64, 5, padding=2), nn.ReLU())), ('L4', nn.MaxPool2d(2))]
         side, ch = (image_size//2, 32) if lite else (image_size//4, 64)
         dense = 'L3' if lite else 'L5'
         super().__init__(OrderedDict(convs + [
@@ -114,8 +115,11 @@ class LeNet5(nn.Sequential):
         side = image_size//4 if pad else ((image_size - 4)//2 - 4)//2
         bn = lambda kind, n: [kind(n)] if batchnorm else []
         super().__init__(OrderedDict([
-            ('conv1', nn.Sequential(nn.Conv2d(in_channels, c1, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2), *bn(nn.BatchNorm2d, c1))),
-            ('conv2', nn.Sequential(nn.Conv2d(c1, c2, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2), *bn(nn.BatchNorm2d, c2))),
+            ('conv1',
+             nn.Sequential(nn.Conv2d(in_channels, c1, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2),
+                           *bn(nn.BatchNorm2d, c1))),
+            ('conv2',
+             nn.Sequential(nn.Conv2d(c1, c2, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2), *bn(nn.BatchNorm2d, c2))),
             ('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c2*side*side, f1), nn.ReLU(), *bn(nn.BatchNorm1d, f1))),
             ('fc2', nn.Sequential(nn.Linear(f1, f2), nn.ReLU(), *bn(nn.BatchNorm1d, f2))),
             ('logits', nn.Linear(f2, n_classes))]))
@@ -125,14 +129,16 @@ class LeNet5(nn.Sequential):
 class AuthorsLeNet5(nn.Sequential):
     ("The neuron-ranking authors' LeNet-5: children conv1, conv2 (conv, pool, ReLU, batch norm, dropout), fc1, "
      "fc2 (the logits)")
-    def __init__(self, units:tuple=(10, 20, 100, 25), n_classes:int=10, in_channels:int=1, image_size:int=28, dropout:float=0.5):
+    def __init__(self, units:tuple=(10, 20, 100, 25), n_classes:int=10, in_channels:int=1, image_size:int=28,
+                 dropout:float=0.5):
         c1, c2, f1, f2 = units
         if f2 < n_classes: raise ValueError(f"fc2 is the output layer: it needs at least {n_classes} units for "
                                             f"{n_classes} classes, got {f2}")
         side = ((image_size - 4)//2 - 4)//2
         block = lambda cin, cout: nn.Sequential(nn.Conv2d(cin, cout, 5), nn.MaxPool2d(2), nn.ReLU(), nn.BatchNorm2d(cout), nn.Dropout(dropout))
         super().__init__(OrderedDict([('conv1', block(in_channels, c1)), ('conv2', block(c1, c2)),
-                                      ('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c2*side*side, f1))), ('fc2', nn.Linear(f1, f2))]))
+                                      ('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c2*side*side, f1))),
+                                      ('fc2', nn.Linear(f1, f2))]))
         self.units = tuple(units)
 
 # %% ../nbs/03_models.ipynb #0c2287b2
@@ -141,7 +147,8 @@ _VGG_POOL_AFTER = {2, 4, 7, 10, 13}
 
 # %% ../nbs/03_models.ipynb #7a278139
 class Normalize(nn.Module):
-    "Per-channel `(x - mean) / std` of image batches, as torchvision's transform computes it (importing torchvision costs 1.5 s)"
+    ("Per-channel `(x - mean) / std` of image batches, as torchvision's transform computes it (importing torchvision "
+     "costs 1.5 s)")
     def __init__(self, mean, std):
         super().__init__()
         self.mean, self.std = tuple(mean), tuple(std)
@@ -164,13 +171,15 @@ class VGG16(nn.Sequential):
         if len(widths) != 15: raise ValueError(f"VGG-16 has 15 layers (13 conv, 2 dense), got {len(widths)} widths")
         layers, c = [], in_channels
         for i, w in enumerate(widths[:13], 1):
-            block = [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU()] + ([nn.MaxPool2d(2)] if i in _VGG_POOL_AFTER else [])
+            block = [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w),
+                     nn.ReLU()] + ([nn.MaxPool2d(2)] if i in _VGG_POOL_AFTER else [])
             # a parameter-free first leaf: the data stays in [0, 1]
             if i == 1 and normalize is not None: block.insert(0, Normalize(*normalize))
             layers.append((f'conv{i}', nn.Sequential(*block)))
             c = w
         side = image_size // 32
-        layers += [('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c*side*side, widths[13]), nn.BatchNorm1d(widths[13]), nn.ReLU())),
+        layers += [('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c*side*side, widths[13]), nn.BatchNorm1d(widths[13]),
+                                         nn.ReLU())),
                    ('fc2', nn.Sequential(nn.Linear(widths[13], widths[14]), nn.BatchNorm1d(widths[14]), nn.ReLU())),
                    ('logits', nn.Linear(widths[14], n_classes))]
         super().__init__(OrderedDict(layers))
@@ -267,7 +276,8 @@ def resolve_device(device:str|torch.device|None='auto') -> torch.device:
      "to `torch.device`")
     if device is None or str(device) == 'auto':
         if torch.cuda.is_available(): return torch.device('cuda')
-        if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
+        if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available():
+            return torch.device('mps')
         return torch.device('cpu')
     try: dev = torch.device(device)
     except (RuntimeError, TypeError): raise InputError(f"unknown device {device!r}: use auto, cpu, "
@@ -281,7 +291,8 @@ def resolve_device(device:str|torch.device|None='auto') -> torch.device:
         raise InputError(f"device {device!r} was asked for but there "
                          f"{'is' if torch.cuda.device_count() == 1 else 'are'} {torch.cuda.device_count()} GPU(s): "
                          f"use cuda:0 .. cuda:{torch.cuda.device_count() - 1}")
-    if dev.type == 'mps' and not (getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()):
+    if dev.type == 'mps' and not (getattr(torch.backends, 'mps',
+                                          None) is not None and torch.backends.mps.is_available()):
         raise InputError(f"device {device!r} was asked for but MPS is not available here: use cpu or auto")
     return dev
 
@@ -307,7 +318,8 @@ def iter_layer_outputs(model:nn.Module, # any model
     for name in set(names.values()) - {'input'}:
         if name.endswith(':input'):  # what goes into the module: a pre-hook sees activations applied in forward()
             hooks.append(modules[name[:-6]].register_forward_pre_hook(lambda mod, args, name=name: store.__setitem__(name, args[0])))
-        else: hooks.append(modules[name].register_forward_hook(lambda mod, inp, out, name=name: store.__setitem__(name, out)))
+        else:
+            hooks.append(modules[name].register_forward_hook(lambda mod, inp, out, name=name: store.__setitem__(name, out)))
     try:
         model.eval()
         for xb in x.split(batch_size):

@@ -52,7 +52,8 @@ def random_scores(model, layer, x, y=None, seed:int=0) -> np.ndarray:
 def shapley_estimate(model, layer, x, options:dict) -> str:
     ("The Shapley method a ranking uses: the one asked for, else exact up to `max_exact` (25) units and "
      "permutation above")
-    return options.get('estimate') or ('exact' if unit_count(model, layer, x) <= options.get('max_exact', 25) else 'permutation')
+    return options.get('estimate') or ('exact' if unit_count(model, layer, x) <= options.get('max_exact',
+                                                                                             25) else 'permutation')
 
 # %% ../nbs/15_neurons.ipynb #5a14680c
 def _shapley(model, layer, x, y, **kw):
@@ -99,10 +100,12 @@ def with_ranks(scores:pd.DataFrame) -> pd.DataFrame:
     return scores.join(scores.rank(ascending=False, method='min').astype(int).add_suffix(' rank'))
 
 # %% ../nbs/15_neurons.ipynb #60614091
-def rank_units(model, layer, x, y, methods=('shapley', 'switches', 'l1', 'activation', 'random'), options:dict|None=None) -> pd.DataFrame:
+def rank_units(model, layer, x, y, methods=('shapley', 'switches', 'l1', 'activation', 'random'),
+               options:dict|None=None) -> pd.DataFrame:
     "Scores (columns: methods) and ranks (`<method> rank`, 1 = most important) of every unit (rows)"
     methods = check_methods(methods)
-    t = pd.DataFrame({m: unit_scores(model, layer, x, y, m, **(options or {}).get(m, {})) for m in methods}).rename_axis('unit')
+    t = pd.DataFrame({m: unit_scores(model, layer, x, y, m,
+                                     **(options or {}).get(m, {})) for m in methods}).rename_axis('unit')
     return with_ranks(t)
 
 # %% ../nbs/15_neurons.ipynb #179e2d69
@@ -114,7 +117,8 @@ def _switch_cost(model, layer, x, y, epochs:int=5, batch_size:int=256, **_) -> t
 # %% ../nbs/15_neurons.ipynb #20f76e4d
 def _shapley_cost(model, layer, x, y, **kw) -> tuple[str, float]:
     est = shapley_estimate(model, layer, x, kw)
-    c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000), max_exact=kw.get('max_exact', 25))
+    c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000),
+                     max_exact=kw.get('max_exact', 25))
     work = {'exact': f"2^{c['units']} coalitions", 'truncated': f"{c['coalitions']:,} coalitions of up to "
                                                                 f"{kw.get('k', 2)} units",
             'permutation': f"up to {kw.get('permutations', 1000):,} orders x {c['units'] + 1} coalitions"}[est]
@@ -135,6 +139,7 @@ def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
     if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use "
                                                      f"{', '.join(UNIT_RANKINGS)}")
     if method == 'l1': unit_producer(model, layer)  # a layer l1 cannot rank is refused here, before the others' work
-    cost = {'shapley': _shapley_cost, 'switches': _switch_cost}.get(method, _forward_cost if method == 'activation' else None)
+    cost = {'shapley': _shapley_cost,
+            'switches': _switch_cost}.get(method, _forward_cost if method == 'activation' else None)
     work, seconds = cost(model, layer, x, y, **options) if cost else ('no pass over the data', 0.)
     return {'method': method, 'work': work, 'seconds': seconds}

@@ -50,15 +50,19 @@ _DIMS = (2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300)
 PROFILES = {
     'smoke': NeuralRankProfile(name='smoke', description='the '
                                                          'machinery in minutes', eval_n=300, train_size=500, epochs=1,
-                               target_n=300, transfer_train_n=300, transfer_epochs=2, dims=(2, 3, 5, 10, 20, 50), scatter_n=300, boot=3),
+                               target_n=300, transfer_train_n=300, transfer_epochs=2, dims=(2, 3, 5, 10, 20, 50),
+                               scatter_n=300, boot=3),
     'quick': NeuralRankProfile(name='quick', description='a 2-core laptop CPU', eval_n=2000, train_size=8000, epochs=2,
-                               target_n=2000, transfer_train_n=5000, transfer_epochs=10, dims=_DIMS + (500,), scatter_n=1500, boot=6, boot_n=500),
+                               target_n=2000, transfer_train_n=5000, transfer_epochs=10, dims=_DIMS + (500,),
+                               scatter_n=1500, boot=6, boot_n=500),
     'full': NeuralRankProfile(name='full', description='full training sets, 2 epochs: an '
                                                        'evening on a CPU', eval_n=None, train_size=None,
-                              epochs=2, target_n=None, transfer_train_n=None, transfer_epochs=10, dims=_DIMS + (500,), scatter_n=2000, boot=40),
+                              epochs=2, target_n=None, transfer_train_n=None, transfer_epochs=10, dims=_DIMS + (500,),
+                              scatter_n=2000, boot=40),
     'paper': NeuralRankProfile(name='paper', description='full data, '
                                                          '10 epochs: a GPU', eval_n=None, train_size=None, epochs=10,
-                               target_n=None, transfer_train_n=None, transfer_epochs=20, dims=_DIMS + (400, 500), scatter_n=5000, boot=200),
+                               target_n=None, transfer_train_n=None, transfer_epochs=20, dims=_DIMS + (400, 500),
+                               scatter_n=5000, boot=200),
 }
 
 # %% ../nbs/19_paper_neuralrank.ipynb #c1d66251
@@ -73,7 +77,8 @@ def zoo_specs_for(p:NeuralRankProfile, # the profile whose training sizes apply
                   only:list|None=None, # labels (without suffixes) to keep, e.g. TABLE6_BASE
                  ) -> dict[str, ModelSpec]:
     "Specs of the nine Table 1 models (or the `only` labels among them) for an architecture, keyed by label"
-    specs = [ModelSpec(d, c, arch=arch, width=width, seed=seed, epochs=p.epochs, train_size=p.train_size) for d, c in TRAINING_SETS]
+    specs = [ModelSpec(d, c, arch=arch, width=width, seed=seed, epochs=p.epochs,
+                       train_size=p.train_size) for d, c in TRAINING_SETS]
     base = [ModelSpec(d, c).label for d, c in TRAINING_SETS]
     return {s.label: s for s, b in zip(specs, base) if only is None or b in only}
 
@@ -92,13 +97,16 @@ def load_models(zoo:ModelZoo, specs:dict[str, ModelSpec]) -> dict:
 # %% ../nbs/19_paper_neuralrank.ipynb #84a5681e
 def target_split(p:NeuralRankProfile, dataset:str='fashion', classes='0-4', train:bool=False, seed:int=0, root=None):
     "A target split at the profile's size: test split for scores and accuracy, training split for transfer"
-    return load_split(dataset, train=train, classes=classes, root=root, limit=p.transfer_train_n if train else p.target_n, seed=seed)
+    return load_split(dataset, train=train, classes=classes, root=root,
+                      limit=p.transfer_train_n if train else p.target_n, seed=seed)
 
 # %% ../nbs/19_paper_neuralrank.ipynb #30a2b228
 def _transfer_key(m, p:NeuralRankProfile, dataset, classes, layer, seed) -> dict|None:
     spec = getattr(m, 'spec', None)  # zoo models know their spec; others are not cached
-    return None if spec is None else {'what': 'transfer correctness', 'model': spec.key, 'dataset': dataset, 'classes': str(classes),
-                                      'layer': str(layer), 'train_n': p.transfer_train_n, 'test_n': p.target_n, 'epochs': p.transfer_epochs, 'seed': seed}
+    return None if spec is None else {'what': 'transfer correctness', 'model': spec.key, 'dataset': dataset,
+                                      'classes': str(classes),
+                                      'layer': str(layer), 'train_n': p.transfer_train_n, 'test_n': p.target_n,
+                                      'epochs': p.transfer_epochs, 'seed': seed}
 
 # %% ../nbs/19_paper_neuralrank.ipynb #aeb18e91
 def _subset_table(proj:dict, right:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
@@ -123,14 +131,16 @@ def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', class
     train = []  # the training split is read only when some result is not cached
     def right(m, fte):
         if not train: train.extend(target_split(p, dataset, classes, True, seed, root))
-        return pack_bits(fit_logits(layer_outputs(m, train[0], layer, to_cpu=False), train[1], fte, yte, epochs=p.transfer_epochs,
+        return pack_bits(fit_logits(layer_outputs(m, train[0], layer, to_cpu=False), train[1], fte, yte,
+                                    epochs=p.transfer_epochs,
                                     seed=seed, per_item=True).numpy())
     proj, ok = {}, {}
     for k, m in tqdm(models.items(), desc='score and transfer to '
                                           f'{dataset} {classes}', disable=not progress, leave=False):
         fte = layer_outputs(m, xte, layer, to_cpu=False)
         proj[k] = pca(fte, dim)
-        ok[k] = unpack_bits(cached_value(cache, _transfer_key(m, p, dataset, classes, layer, seed), lambda: right(m, fte)), len(yte))
+        ok[k] = unpack_bits(cached_value(cache, _transfer_key(m, p, dataset, classes, layer, seed),
+                                         lambda: right(m, fte)), len(yte))
     subs = subsamples(len(yte), resamples, seed) if subsets is None else subsets
     return _subset_table(proj, ok, yte, None, variant), [_subset_table(proj, ok, yte, i, variant) for i in subs]
 
@@ -219,8 +229,10 @@ PAPER_TABLE2 = pd.DataFrame([
     [0.346, 0.328, 0.366, 0.257, 0.356, 0.276], [0.346, 0.276, 0.315, 0.272, 0.350, 0.210],
     [0.346, 0.329, 0.367, 0.313, 0.368, 0.293], [0.346, 0.351, 0.380, 0.337, 0.394, 0.315],
     [0.346, 0.324, 0.361, 0.325, 0.389, 0.303]], index=LABELS, columns=[f'L{i}' for i in range(6)])
-PAPER_TABLE3 = pd.Series([0.099, 0.081, 0.061, 0.499, 0.540, 0.082, 0.212, 0.182, 0.180], index=LABELS, name='paper SC')
-PAPER_TABLE4 = pd.Series([0.862, 0.871, 0.859, 0.942, 0.943, 0.875, 0.892, 0.886, 0.883], index=LABELS, name='paper accuracy')
+PAPER_TABLE3 = pd.Series([0.099, 0.081, 0.061, 0.499, 0.540, 0.082, 0.212, 0.182, 0.180], index=LABELS,
+                         name='paper SC')
+PAPER_TABLE4 = pd.Series([0.862, 0.871, 0.859, 0.942, 0.943, 0.875, 0.892, 0.886, 0.883], index=LABELS,
+                         name='paper accuracy')
 PAPER_TABLE5 = pd.DataFrame({
     'mnist SC': [0.671, 0.723, 0.419, 0.226, 0.231, 0.189, 0.301, 0.305, 0.304],
     'mnist accuracy': [0.998, 0.998, 0.992, 0.987, 0.975, 0.977, 0.986, 0.982, 0.986],
@@ -234,7 +246,8 @@ PAPER_TABLE6 = pd.DataFrame({
 # %% ../nbs/19_paper_neuralrank.ipynb #8eadbe1f
 def _curves(proj:dict, y:torch.Tensor, dims:dict, idx, variant:str) -> pd.DataFrame:
     sel = slice(None) if idx is None else torch.as_tensor(idx)
-    return pd.DataFrame({k: pd.Series({d: silhouette(z[sel, :d], y[sel], variant=variant) for d in dims[k]}) for k, z in proj.items()}).rename_axis('D')
+    return pd.DataFrame({k: pd.Series({d: silhouette(z[sel, :d], y[sel],
+                                                     variant=variant) for d in dims[k]}) for k, z in proj.items()}).rename_axis('D')
 
 # %% ../nbs/19_paper_neuralrank.ipynb #dc087205
 def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard',
@@ -248,7 +261,8 @@ def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, var
     return _curves(proj, y, ok, None, variant), [_curves(proj, y, ok, i, variant) for i in subsamples(len(y), resamples, seed)]
 
 # %% ../nbs/19_paper_neuralrank.ipynb #b4531b98
-def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard') -> pd.DataFrame:
+def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1,
+                     variant:str='standard') -> pd.DataFrame:
     "Silhouette at every D in `dims` (rows) for every model (columns)"
     return dims_tables(models, x, y, dims, layer, variant)[0]
 
@@ -272,21 +286,25 @@ def features_and_logits(models:dict, x:torch.Tensor, layer='last-hidden') -> dic
     return out
 
 # %% ../nbs/19_paper_neuralrank.ipynb #cbed0459
-def estimator_scores(outs:dict, y:torch.Tensor, estimators, dim:int=10, variant:str='standard', idx=None) -> pd.DataFrame:
-    "Every estimator's score (columns) of every model (rows) from stored features and logits; `idx` resamples the items"
+def estimator_scores(outs:dict, y:torch.Tensor, estimators, dim:int=10, variant:str='standard',
+                     idx=None) -> pd.DataFrame:
+    ("Every estimator's score (columns) of every model (rows) from stored features and logits; `idx` resamples the "
+     "items")
     rows = {}
     for k, (f, lg) in outs.items():
         ff, ll, yy = (f, lg, y) if idx is None else (f[idx], lg[idx], y[idx])
         ff = ff.double()  # one float64 copy: the estimators that need its spectrum share one decomposition
         opts = {'silhouette': dict(dim=dim, variant=variant), 'knn': dict(ids=idx)}
-        rows[k] = {e: score_features(ll if e in OUTPUT_ESTIMATORS else ff, yy, e, **opts.get(e, {})) for e in estimators}
+        rows[k] = {e: score_features(ll if e in OUTPUT_ESTIMATORS else ff, yy, e,
+                                     **opts.get(e, {})) for e in estimators}
     return pd.DataFrame(rows).T
 
 # %% ../nbs/19_paper_neuralrank.ipynb #2874d168
 def estimator_agreement(scores:pd.DataFrame, acc:pd.Series) -> pd.DataFrame:
     "Per estimator (rows): Kendall tau, weighted tau and top-1 hit of its scores against the accuracies"
     a = acc[scores.index]
-    return pd.DataFrame({e: {'kendall_tau': kendalltau(scores[e], a).statistic, 'weighted_tau': weightedtau(scores[e], a).statistic,
+    return pd.DataFrame({e: {'kendall_tau': kendalltau(scores[e], a).statistic,
+                             'weighted_tau': weightedtau(scores[e], a).statistic,
                              'top1': float(a[scores[e].idxmax()] >= a.max())} for e in scores.columns}).T
 
 # %% ../nbs/19_paper_neuralrank.ipynb #b72f4fb5

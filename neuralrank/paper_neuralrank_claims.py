@@ -96,7 +96,8 @@ def claim_rank_match(tables, # a `Resampled` of tables with columns `sc` and `ac
     if paper is not None: detail += ("; the paper's numbers: Kendall tau "
                                      f"{kendalltau(paper[0][paper[1].index], paper[1]).statistic:.2f}")
     return _models_redrawn(rep).decide(lambda x: _tau(x, sc, acc), what='Kendall tau '
-                                                                        '(score, accuracy)', detail=detail, bounds=(-1, 1))
+                                                                        '(score, accuracy)', detail=detail,
+                                                                        bounds=(-1, 1))
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #3ecad3f2
 def claim_top_k(tables, k:int=5, sc:str='SC', acc:str='accuracy') -> Decision:
@@ -105,7 +106,8 @@ def claim_top_k(tables, k:int=5, sc:str='SC', acc:str='accuracy') -> Decision:
     t = rep.first
     return rep.decide(lambda x: top_k_overlap(x[sc].values, x[acc].values, k)*k, k - 0.5, what=f'top-{k} models '
                                                                                                'shared by '
-                                                                                               'score and accuracy', centre=False,
+                                                                                               'score and accuracy',
+                                                                                               centre=False,
                       detail=f"top-{k} by score: {', '.join(t[sc].nlargest(k).index)}; by accuracy: "
                              f"{', '.join(t[acc].nlargest(k).index)}")
 
@@ -117,7 +119,8 @@ def claim_top_within(tables, tol:float=0.01, sc:str='SC', acc:str='accuracy') ->
     top = t[sc].idxmax()
     return rep.decide(lambda x: x.loc[x[sc].idxmax(), acc] - x[acc].max(), -tol, what='accuracy of the top model by '
                                                                                       'score minus '
-                                                                                      'the best accuracy', centre=False,
+                                                                                      'the best accuracy',
+                                                                                      centre=False,
                       detail=f"top by SC: {top} (accuracy {t.loc[top, acc]:.3f}); most accurate: {t[acc].idxmax()} "
                              f"({t[acc].max():.3f})")
 
@@ -172,7 +175,8 @@ def claim_order(scores, order:list) -> Decision:
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #23317023
 def variant_gaps(table:pd.DataFrame, columns:dict, paper:str='paper SC') -> pd.Series:
     "Mean |ours - paper| for each named column of `table` (`columns`: name -> column)"
-    return pd.Series({k: (table[c] - table[paper]).abs().mean() for k, c in columns.items()}, name='mean |ours - paper|')
+    return pd.Series({k: (table[c] - table[paper]).abs().mean() for k, c in columns.items()},
+                     name='mean |ours - paper|')
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #ad84de0b
 def pooled_taus(points:dict, boots:dict) -> tuple[pd.Series, pd.DataFrame]:

@@ -40,7 +40,8 @@ def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='s
     fig, axs = plt.subplots(1, 2, figsize=(12, 4.2 if spread is None else 5.2), sharey=True)
     for ax, t, name in zip(axs, (ours, paper), ('ours', 'paper')):
         annot = True if spread is None or name == 'paper' else np.vectorize(lambda v, s: f"{v:.2f}\n±{s:.2f}")(t.to_numpy(float), spread.reindex_like(t).to_numpy(float))
-        sns.heatmap(t.astype(float), annot=annot, fmt='.2f' if annot is True else '', cmap='viridis', vmin=lo, vmax=hi, ax=ax, cbar=name == 'paper',
+        sns.heatmap(t.astype(float), annot=annot, fmt='.2f' if annot is True else '', cmap='viridis', vmin=lo, vmax=hi,
+                    ax=ax, cbar=name == 'paper',
                     cbar_kws={'label': label}, annot_kws={'fontsize': 8} if annot is not True else None)
         ax.set_title(f'{title}: {name}' + (' (± half the middle 95% over '
                                            'subsamples and seeds)' if annot is not True else ''), fontsize=10)
@@ -53,13 +54,15 @@ def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
              ):
     "Ours beside the paper's value for every model, sorted by our value"
     order = ours.sort_values(ascending=False).index
-    df = pd.DataFrame({'ours': ours[order], 'paper': paper.reindex(order)}).reset_index(names='model').melt('model', var_name='source')
+    df = pd.DataFrame({'ours': ours[order], 'paper': paper.reindex(order)}).reset_index(names='model').melt('model',
+                                                                                                            var_name='source')
     fig, ax = plt.subplots(figsize=(10, 3.8))
     sns.barplot(df, x='model', y='value', hue='source', palette=['#4C72B0', '#BBBBBB'], ax=ax)
     for c in ax.containers: ax.bar_label(c, fmt='%.2f', fontsize=8, padding=10 if lo is not None else 1)
     if lo is not None:
         xs = [p.get_x() + p.get_width()/2 for p in ax.containers[0].patches]
-        ax.errorbar(xs, ours[order], yerr=[(ours - lo)[order].clip(lower=0), (hi - ours)[order].clip(lower=0)], fmt='none', ecolor='k', capsize=3, lw=1)
+        ax.errorbar(xs, ours[order], yerr=[(ours - lo)[order].clip(lower=0), (hi - ours)[order].clip(lower=0)],
+                    fmt='none', ecolor='k', capsize=3, lw=1)
     ax.set(ylabel=ylabel, xlabel='', title=title)
     ax.legend(title='')
     fig.tight_layout()
@@ -84,7 +87,8 @@ def domain_legend(ax, labels, **kwargs):
           for l, n in DOMAINS.items() if any(k.startswith(l) for k in labels)]
     sufs = {k.partition('^')[2] for k in labels}
     if len(sufs) > 1: hs += [Line2D([], [], ls='', marker=_MARKERS.get(s, 'o'), ms=8, mec='k', mew=0.5, color='white',
-                                    label={'': '1024 units', '512': '512 units', 'l': 'lite'}.get(s, s)) for s in sorted(sufs)]
+                                    label={'': '1024 units', '512': '512 units',
+                                           'l': 'lite'}.get(s, s)) for s in sorted(sufs)]
     return ax.legend(handles=hs, title='', **kwargs)
 
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #de585b3f
@@ -105,14 +109,16 @@ def _annotate(ax, xs, ys, labels):
     "Labels beside their points, moved apart with leader lines where they would overlap (adjustText)"
     from adjustText import adjust_text
     texts = [ax.text(x, y, t, fontsize=9) for x, y, t in label_groups(xs, ys, labels)]
-    adjust_text(texts, x=list(xs), y=list(ys), ax=ax, expand=(1.2, 1.5), max_move=(40, 40), arrowprops=dict(arrowstyle='-', color='0.45', lw=0.6))
+    adjust_text(texts, x=list(xs), y=list(ys), ax=ax, expand=(1.2, 1.5), max_move=(40, 40),
+                arrowprops=dict(arrowstyle='-', color='0.45', lw=0.6))
 
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #1f31d694
 def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Series indexed by model label
                            title:str='', ncols:int=2, # panels per row; a row shares its y axis
                            spread:dict|None=None, # name -> `with_spread` table ('SC lo', 'SC hi', 'accuracy lo', 'accuracy hi'): error bars
                           ):
-    "Score (x) against transfer accuracy (y), one panel per entry, in a wrapping grid with a legend of training domains"
+    ("Score (x) against transfer accuracy (y), one panel per entry, in a wrapping grid with a legend of training "
+     "domains")
     nrows = -(-len(panels) // ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(6.2*ncols, 4.6*nrows), squeeze=False, sharey='row')
     for ax, (name, (s, a)) in zip(axs.flat, panels.items()):
@@ -122,10 +128,12 @@ def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Ser
         if e is not None:
             e = e.loc[s.index]
             ax.errorbar(s, a[s.index], xerr=[(s - e['SC lo']).clip(lower=0), (e['SC hi'] - s).clip(lower=0)],
-                        yerr=[(a[s.index] - e['accuracy lo']).clip(lower=0), (e['accuracy hi'] - a[s.index]).clip(lower=0)],
+                        yerr=[(a[s.index] - e['accuracy lo']).clip(lower=0),
+                              (e['accuracy hi'] - a[s.index]).clip(lower=0)],
                         fmt='none', ecolor='0.55', lw=0.8, capsize=2, zorder=2)
         for k in s.index:
-            ax.scatter(s[k], a[k], color=pal[k.split('^')[0]], marker=_MARKERS.get(k.partition('^')[2], 'o'), s=70, edgecolor='k', linewidth=0.5, zorder=3)
+            ax.scatter(s[k], a[k], color=pal[k.split('^')[0]], marker=_MARKERS.get(k.partition('^')[2], 'o'), s=70,
+                       edgecolor='k', linewidth=0.5, zorder=3)
         r = rank_agreement(s.values, a.values)
         ax.set(xlabel='silhouette score', ylabel='transfer accuracy', title=f"{name}: Kendall tau "
                                                                             f"{r['kendall_tau']:.2f}")
@@ -160,7 +168,8 @@ def _dims_panel(ax, curves, pal, band, title, lo=None, hi=None):
 def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str='',
                    spread:list|None=None, # the same curves on each subsample: drawn as each line's middle-95% band
                   ):
-    "Score against D (log scale) with the paper's stable band shaded; a second panel zooms into the low, bunched models"
+    ("Score against D (log scale) with the paper's stable band shaded; a second panel zooms into the low, bunched "
+     "models")
     pal, low = model_palette(list(curves.columns)), low_group(curves)
     lo = hi = None
     if spread:
@@ -190,7 +199,8 @@ def plot_latent_3d(models:dict, x:torch.Tensor, y:torch.Tensor, layers, names=No
             ax = fig.add_subplot(len(models), len(layers), r*len(layers) + c + 1, projection='3d')
             for cls in range(len(names)):
                 s = p[y.numpy() == cls]
-                ax.scatter(s[:, 0], s[:, 1], s[:, 2], s=3, alpha=0.6, color=pal[cls], label=names[cls], depthshade=False)
+                ax.scatter(s[:, 0], s[:, 1], s[:, 2], s=3, alpha=0.6, color=pal[cls], label=names[cls],
+                           depthshade=False)
             sc10 = silhouette(pca(outs[l], min(10, *outs[l].shape)), y)
             ax.set_title(f"{k}, L{l}: SC {silhouette(p, y):.2f} in these 3 PCs,\n{sc10:.2f} at D=10 "
                          "(the verdicts' D)", fontsize=10)
@@ -198,7 +208,8 @@ def plot_latent_3d(models:dict, x:torch.Tensor, y:torch.Tensor, layers, names=No
             ax.set_xticklabels([])
             ax.set_yticklabels([])
             ax.set_zticklabels([])
-    fig.legend(*fig.axes[0].get_legend_handles_labels(), loc='lower center', ncol=len(names), markerscale=4, frameon=False)
+    fig.legend(*fig.axes[0].get_legend_handles_labels(), loc='lower center', ncol=len(names), markerscale=4,
+               frameon=False)
     if title: fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     return fig
@@ -214,10 +225,12 @@ def plot_estimator_agreement(points:dict, boots:dict, pooled:tuple, n_models:dic
     for j, (t, a) in enumerate(points.items()):
         lo, hi = boots[t].quantile(0.05), boots[t].quantile(0.95)
         ys = np.arange(len(order)) + (j - (len(points) - 1)/2)*0.13
-        ax.errorbar(a.kendall_tau[order], ys, xerr=[(a.kendall_tau - lo)[order].clip(lower=0), (hi - a.kendall_tau)[order].clip(lower=0)],
+        ax.errorbar(a.kendall_tau[order], ys,
+                    xerr=[(a.kendall_tau - lo)[order].clip(lower=0), (hi - a.kendall_tau)[order].clip(lower=0)],
                     fmt='o', ms=5, color=pal[j], capsize=2, lw=1, label=f'{t} ({n_models[t]} models)')
     lo, hi = boot.quantile(0.05), boot.quantile(0.95)
-    ax.errorbar(point[order], np.arange(len(order)) + 0.42, xerr=[(point - lo)[order].clip(lower=0), (hi - point)[order].clip(lower=0)],
+    ax.errorbar(point[order], np.arange(len(order)) + 0.42,
+                xerr=[(point - lo)[order].clip(lower=0), (hi - point)[order].clip(lower=0)],
                 fmt='D', ms=7, color='k', capsize=3, lw=1.5, label='mean over the targets')
     ax.axvline(0, color='0.6', lw=0.8)
     ax.set_yticks(np.arange(len(order)), order)

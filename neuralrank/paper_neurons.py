@@ -61,18 +61,25 @@ PROFILES = {
     'smoke': NeuronsProfile(name='smoke', description='the '
                                                       'machinery in minutes', eval_n=300, replicates=2, train_size=1000, epochs=1, val_n=200,
                             exact_n=16, permutations=40, switch_n=1000, switch_epochs=1, retrain_epochs=1, patience=1,
-                            vgg_div=16, vgg_train_size=500, vgg_epochs=1, vgg_val_n=100, vgg_switch_epochs=1, curve_points=5, authors_epochs=2),
+                            vgg_div=16, vgg_train_size=500, vgg_epochs=1, vgg_val_n=100, vgg_switch_epochs=1,
+                            curve_points=5, authors_epochs=2),
     'quick': NeuronsProfile(name='quick', description='a '
                                                       '2-core laptop CPU', eval_n=2000, replicates=5, train_size=8000, epochs=3, val_n=1000,
-                            exact_n=100, permutations=200, switch_n=5000, switch_epochs=3, retrain_epochs=6, patience=3,
-                            vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1, curve_points=9, authors_epochs=15),
+                            exact_n=100, permutations=200, switch_n=5000, switch_epochs=3, retrain_epochs=6,
+                            patience=3,
+                            vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1,
+                            curve_points=9, authors_epochs=15),
     'full': NeuronsProfile(name='full', description='full training sets, a few epochs: an '
                                                     'evening on a CPU', eval_n=None, replicates=5, train_size=55000,
-                           epochs=3, val_n=2000, exact_n=300, permutations=500, switch_n=20000, switch_epochs=3, retrain_epochs=5, patience=2,
-                           vgg_div=8, vgg_train_size=45000, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1, curve_points=9, authors_epochs=20),
+                           epochs=3, val_n=2000, exact_n=300, permutations=500, switch_n=20000, switch_epochs=3,
+                           retrain_epochs=5, patience=2,
+                           vgg_div=8, vgg_train_size=45000, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1,
+                           curve_points=9, authors_epochs=20),
     'paper': NeuronsProfile(name='paper', description='full data: a GPU', eval_n=None, train_size=55000, epochs=10, val_n=None,
-                            exact_n=None, permutations=2000, switch_n=None, switch_epochs=30, retrain_epochs=60, patience=5,
-                            vgg_div=1, vgg_train_size=45000, vgg_epochs=60, vgg_val_n=None, vgg_switch_epochs=10, curve_points=None, authors_epochs=60),
+                            exact_n=None, permutations=2000, switch_n=None, switch_epochs=30, retrain_epochs=60,
+                            patience=5,
+                            vgg_div=1, vgg_train_size=45000, vgg_epochs=60, vgg_val_n=None, vgg_switch_epochs=10,
+                            curve_points=None, authors_epochs=60),
 }
 LAYERS = {'conv1': 10, 'conv2': 20, 'fc1': 100, 'fc2': 25}
 AUTHORS_ACCURACY = {'mnist': 0.9927, 'fashion': 0.9004}  # the authors' released 10-20-100-25 networks, test accuracy
@@ -87,7 +94,8 @@ def lenet_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
 def authors_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
     ("The authors' LeNet-5 layout (conv-pool-ReLU-BN twice, linear fc1, fc2 the 25 logits), trained to convergence: "
      "Table 1's networks")
-    return ModelSpec(dataset, arch='lenet5_authors', seed=seed, epochs=p.authors_epochs, train_size=p.train_size, patience=3, holdout=0.1)
+    return ModelSpec(dataset, arch='lenet5_authors', seed=seed, epochs=p.authors_epochs, train_size=p.train_size,
+                     patience=3, holdout=0.1)
 
 # %% ../nbs/22_paper_neurons.ipynb #59326bfc
 def validation_split(spec:ModelSpec, n:int|None, root=None) -> tuple:
@@ -95,7 +103,8 @@ def validation_split(spec:ModelSpec, n:int|None, root=None) -> tuple:
      "never saw, and not on the test images its error is reported on")
     if spec.train_size is None: raise ValueError(f"{spec.label} trained on the whole training split: no validation "
                                                  "images are left; give it a train_size")
-    return load_split(spec.dataset, train=True, classes=spec.classes, root=root, limit=n, seed=spec.seed, outside=spec.train_size)
+    return load_split(spec.dataset, train=True, classes=spec.classes, root=root, limit=n, seed=spec.seed,
+                      outside=spec.train_size)
 
 # %% ../nbs/22_paper_neurons.ipynb #123758bc
 VGG_LAYERS = tuple(f'conv{i}' for i in range(1, 14)) + ('fc1', 'fc2')
@@ -113,14 +122,17 @@ CIFAR10_STATS = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
 def vgg_spec(p:NeuronsProfile, seed:int=0) -> ModelSpec:
     ("VGG-16 with batch norm on CIFAR-10 (RGB 32x32), normalised input, crop-and-flip augmentation, SGD with "
      "momentum, at a profile's width and training size")
-    return ModelSpec('cifar10-rgb', arch='vgg16', seed=seed, options={'widths': vgg_widths(p), 'normalize': CIFAR10_STATS}, epochs=p.vgg_epochs,
-                     train_size=p.vgg_train_size, batch_size=64, optimizer='sgd', lr=0.05, lr_end=5e-4, momentum=0.9, weight_decay=5e-4,
+    return ModelSpec('cifar10-rgb', arch='vgg16', seed=seed,
+                     options={'widths': vgg_widths(p), 'normalize': CIFAR10_STATS}, epochs=p.vgg_epochs,
+                     train_size=p.vgg_train_size, batch_size=64, optimizer='sgd', lr=0.05, lr_end=5e-4, momentum=0.9,
+                     weight_decay=5e-4,
                      augment='crop-flip')
 
 # %% ../nbs/22_paper_neurons.ipynb #8391f2a9
 def zoo_specs(p:NeuronsProfile, seed:int=0) -> list[ModelSpec]:
     "The networks the paper's reports use"
-    return [lenet_spec(p, d, seed) for d in ('mnist', 'fashion')] + [authors_spec(p, d, seed) for d in ('mnist', 'fashion')] + [vgg_spec(p, seed)]
+    return [lenet_spec(p, d, seed) for d in ('mnist', 'fashion')] + [authors_spec(p, d, seed) for d in ('mnist',
+                                                                                                        'fashion')] + [vgg_spec(p, seed)]
 
 # %% ../nbs/22_paper_neurons.ipynb #2dee8c22
 PAPER_TABLE1 = {
@@ -157,14 +169,17 @@ def agreement(a, b, k:int, seed:int=0) -> dict:
     N = len(a)
     shared = lambda s, t: len(set(tie_order(s, seed)[:k]) & set(tie_order(t, seed + 1)[:k]))
     top, bottom = shared(a, b), shared(-a, -b)
-    return {'units': N, 'k': k, 'top overlap': top, 'top p': overlap_p(top, N, k), 'top ties': max(boundary_ties(a, k), boundary_ties(b, k)),
-            'bottom overlap': bottom, 'bottom p': overlap_p(bottom, N, k), 'bottom ties': max(boundary_ties(-a, k), boundary_ties(-b, k)),
+    return {'units': N, 'k': k, 'top overlap': top, 'top p': overlap_p(top, N, k),
+            'top ties': max(boundary_ties(a, k), boundary_ties(b, k)),
+            'bottom overlap': bottom, 'bottom p': overlap_p(bottom, N, k),
+            'bottom ties': max(boundary_ties(-a, k), boundary_ties(-b, k)),
             'kendall tau': float(stats.kendalltau(a, b).statistic)}
 
 # %% ../nbs/22_paper_neurons.ipynb #9094b015
 def paper_agreement() -> pd.DataFrame:
     "The top-k overlaps of the paper's own Table 1 (its bottom ranks and full rankings are not given)"
-    rows = {key: {'units': LAYERS[key[1]], 'k': len(sh), 'top overlap': len(set(sh) & set(ish))} for key, (sh, ish) in PAPER_TABLE1.items()}
+    rows = {key: {'units': LAYERS[key[1]], 'k': len(sh),
+                  'top overlap': len(set(sh) & set(ish))} for key, (sh, ish) in PAPER_TABLE1.items()}
     t = pd.DataFrame(rows).T
     t['top p'] = [overlap_p(o, n, k) for o, n, k in zip(t['top overlap'], t.units, t.k)]
     return t.rename_axis(['dataset', 'layer'])
@@ -182,7 +197,9 @@ def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progr
     (x, y), (xt, yt) = val, train
     out = {}
     for layer in LAYERS:
-        if layer == 'fc1': sh = shapley_values(net, layer, x, y, method='permutation', permutations=p.permutations, seed=seed, progress=progress)
+        if layer == 'fc1':
+            sh = shapley_values(net, layer, x, y, method='permutation', permutations=p.permutations, seed=seed,
+                                progress=progress)
         else:
             n = len(y) if layer == 'conv1' or _to_logits(net, layer, x) else (p.exact_n or len(y))
             sh = shapley_values(net, layer, x[:n], y[:n], progress=progress)
@@ -196,7 +213,8 @@ def agreement_table(rankings:dict, seed:int=0) -> pd.DataFrame:
     rows = {}
     for (d, l), (sh, sw) in rankings.items():
         k = TOP_K[l]
-        rows[(d, l)] = {'SH top': ','.join(map(str, tie_order(sh.values, seed)[:k])), 'IS top': ','.join(map(str, tie_order(sw.values, seed + 1)[:k])),
+        rows[(d, l)] = {'SH top': ','.join(map(str, tie_order(sh.values, seed)[:k])),
+                        'IS top': ','.join(map(str, tie_order(sw.values, seed + 1)[:k])),
                         **agreement(sh.values, sw.values, k, seed)}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'layer'])
 
@@ -210,14 +228,16 @@ def switch_replicates(net, p:NeuronsProfile, train:tuple, seeds:list, progress:b
     ("layer -> the switch results of the initialisations `seeds` (e.g. `switch_seeds(seed, n)[1:]`: the first is "
      "`rank_layers`' own)")
     xt, yt = train
-    return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s, progress=progress) for s in seeds] for l in LAYERS}
+    return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s,
+                                  progress=progress) for s in seeds] for l in LAYERS}
 
 # %% ../nbs/22_paper_neurons.ipynb #84ff66cb
 def replicate_agreements(rankings:dict, switches:dict, seed:int=0) -> list[pd.DataFrame]:
     ("One `agreement_table` per switch initialisation: `rankings` (dataset, layer) -> (shapley, _); `switches` "
      "(dataset, layer) -> [switch, ...]; ties broken afresh in each")
     n = min(len(v) for v in switches.values())
-    return [agreement_table({k: (sh, switches[k][j]) for k, (sh, _) in rankings.items()}, seed + 2*j) for j in range(n)]
+    return [agreement_table({k: (sh, switches[k][j]) for k, (sh, _) in rankings.items()},
+                            seed + 2*j) for j in range(n)]
 
 # %% ../nbs/22_paper_neurons.ipynb #52253a65
 LENET_TARGET = {'conv1': 5, 'conv2': 7, 'fc1': 45, 'fc2': 20}
@@ -248,7 +268,8 @@ CHEAP_RANKINGS = ('l1', 'activation', 'random')
 # %% ../nbs/22_paper_neurons.ipynb #0e220002
 def cheap_scores(net, layers, x, y, seed:int=0) -> dict:
     "method -> layer -> scores of the rankings that cost one pass or none"
-    return {m: {l: unit_scores(net, l, x, y, m, **({'seed': seed} if m == 'random' else {})) for l in layers} for m in CHEAP_RANKINGS}
+    return {m: {l: unit_scores(net, l, x, y, m,
+                               **({'seed': seed} if m == 'random' else {})) for l in layers} for m in CHEAP_RANKINGS}
 
 # %% ../nbs/22_paper_neurons.ipynb #259b72ba
 def lenet_scores(rankings:dict, net, x, y, seed:int=0) -> dict:
@@ -300,7 +321,8 @@ def over_seeds(tables:list) -> pd.DataFrame:
     g = pd.concat(tables, keys=range(len(tables))).groupby(level=1, sort=False)
     mean, lo, hi = g.mean(), g.min(), g.max()
     return pd.DataFrame({c: [f"{m:.3f} "
-                             f"[{l:.3f}..{h:.3f}]" for m, l, h in zip(mean[c], lo[c], hi[c])] for c in mean}, index=mean.index)
+                             f"[{l:.3f}..{h:.3f}]" for m, l, h in zip(mean[c], lo[c], hi[c])] for c in mean},
+                             index=mean.index)
 
 # %% ../nbs/22_paper_neurons.ipynb #ecd2531f
 def _arch(net, layers, shape) -> str:
@@ -311,7 +333,8 @@ def _arch(net, layers, shape) -> str:
 def compression_row(zoo, spec:ModelSpec, layers, shape:tuple) -> dict:
     "Architecture, test error, parameters, multiply-adds and FLOPs of a zoo model"
     net, meta = zoo.get(spec), zoo.meta(spec.key)
-    return {'architecture': _arch(net, layers, shape), 'error %': 100*(1 - meta['test_accuracy']), **compute_cost(net, shape),
+    return {'architecture': _arch(net, layers, shape), 'error %': 100*(1 - meta['test_accuracy']),
+            **compute_cost(net, shape),
             'retrain epochs': meta.get('epochs_run', 0) if spec.parent else 0}
 
 # %% ../nbs/22_paper_neurons.ipynb #4c3636b1
@@ -323,7 +346,8 @@ def compression_over_seeds(zoo, specs:list, # one dict ranking -> spec per model
     def over(m):
         e = [r[m]['error %'] for r in rows]
         first = rows[0][m]
-        return ({'architecture': first['architecture'], 'error %': float(np.mean(e)), 'lowest': min(e), 'highest': max(e), 'seeds': len(e)}
+        return ({'architecture': first['architecture'], 'error %': float(np.mean(e)), 'lowest': min(e),
+                 'highest': max(e), 'seeds': len(e)}
                 | {k: v for k, v in first.items() if k not in ('architecture', 'error %', 'retrain epochs')}
                 | {'retrain epochs': float(np.mean([r[m]['retrain epochs'] for r in rows]))})
     return pd.DataFrame({m: over(m) for m in rows[0]}).T.rename_axis('ranking')
@@ -332,7 +356,8 @@ def compression_over_seeds(zoo, specs:list, # one dict ranking -> spec per model
 def pruned_specs(parent:ModelSpec, scores:dict, target:dict, p:NeuronsProfile, recipe:str='paper') -> dict:
     ("ranking -> the spec of `parent` pruned to `target` by that ranking and retrained by `recipe` (`RECIPES`); "
      "'unpruned' -> `parent`")
-    return {'unpruned': parent} | {m: pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs, recipe=recipe, patience=p.patience)
+    return {'unpruned': parent} | {m: pruned_spec(parent, keep_top(s, target), m, epochs=p.retrain_epochs,
+                                                  recipe=recipe, patience=p.patience)
                                    for m, s in scores.items()}
 
 # %% ../nbs/22_paper_neurons.ipynb #aac729df

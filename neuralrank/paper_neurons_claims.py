@@ -32,7 +32,8 @@ def _ties(t:pd.DataFrame, col:str) -> str:
 def pooled_overlap_p(overlaps, units, ks) -> float:
     "P(the sum of independent chance overlaps >= the observed sum)"
     dist = np.array([1.])
-    for N, k in zip(units, ks): dist = np.convolve(dist, stats.hypergeom.pmf(np.arange(int(k) + 1), int(N), int(k), int(k)))
+    for N, k in zip(units, ks):
+        dist = np.convolve(dist, stats.hypergeom.pmf(np.arange(int(k) + 1), int(N), int(k), int(k)))
     return float(dist[int(sum(overlaps)):].sum())
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #71835c09
@@ -40,7 +41,8 @@ OVER = '(model seed, switch seed) pairs' # what one replicate of Table 1 is
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #dea0f6be
 def _pooled_claim(tables, col:str, alpha:float, what:str) -> Decision:
-    "-log10 of the pooled chance p-value of the `col` overlaps, decided over the replicate tables against -log10(alpha)"
+    ("-log10 of the pooled chance p-value of the `col` overlaps, decided over the replicate tables against "
+     "-log10(alpha)")
     tables = tables if isinstance(tables, list) else [tables]
     stat = lambda t: -np.log10(max(pooled_overlap_p(t[f'{col} overlap'], t.units, t.k), 1e-300))
     t = tables[0]
@@ -85,7 +87,8 @@ def claim_unused_low(replicates:list, # per replicate: dataset -> (Shapley value
                      used:int=10, threshold:float=0.95) -> Decision:
     "Both methods score every fc2 unit above `used` - 1 below the units of real classes, on every dataset"
     stat = lambda rep: min(unused_below(v, used) for pair in rep.values() for v in pair)
-    first = {f"{d} {m}": round(unused_below(v, used), 3) for d, pair in replicates[0].items() for m, v in zip(('Shapley', 'switches'), pair)}
+    first = {f"{d} {m}": round(unused_below(v, used),
+                               3) for d, pair in replicates[0].items() for m, v in zip(('Shapley', 'switches'), pair)}
     return decide([stat(r) for r in replicates], threshold, what=f'smallest share of (unit >= {used}, unit < {used}) '
                                                                  'pairs ordered low-high', over=OVER,
                   detail='first replicate: ' + ', '.join(f"{k} {v}" for k, v in first.items()))
@@ -98,14 +101,16 @@ def claim_top_stable(values, stderr, k:int=10, samples:int=0) -> Decision:
     o = np.argsort(-v, kind='stable')
     a, b = o[k - 1], o[k]
     return normal(v[a] - v[b], float(np.hypot(se[a], se[b])), what=f'{k}th '
-                                                                   f'minus {k+1}th value', replicates=samples, over='sampled orders',
+                                                                   f'minus {k+1}th value', replicates=samples,
+                                                                   over='sampled orders',
                   detail=f"{k}th value {v[a]:.4f} (unit {a}), {k+1}th {v[b]:.4f} (unit {b})")
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #ef2adf1d
 def _f(v:float) -> str: return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #a0996675
-def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'switches'), what:str='error %') -> Decision:
+def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'switches'),
+                     what:str='error %') -> Decision:
     ("The better of `rankings`' errors is within `tol` of `target` (`errors`: a `Resampled` of error "
      "Series, or one Series)")
     rep = resampled(errors)

@@ -92,7 +92,8 @@ def plot_filter_maps(cases:dict, k:int=3, title:str=''):
             axs[row, 0].set_ylabel(name if i == 0 else '', fontsize=10)
             for j, (u, tag) in enumerate([(u, f'top {q+1}') for q, u in enumerate(r[:k])] + [(u, f'bottom {k-q}') for q, u in enumerate(r[-k:])]):
                 ax = axs[row, 1 + j]
-                ax.imshow(maps[i, u].numpy(), cmap='viridis' if j < k else 'magma', vmin=0, vmax=float(maps[i].max()) or 1)
+                ax.imshow(maps[i, u].numpy(), cmap='viridis' if j < k else 'magma', vmin=0,
+                          vmax=float(maps[i].max()) or 1)
                 if i == 0: ax.set_title(f"{tag}\n(filter {u})", fontsize=9, color='#1f77b4' if j < k else '#d62728')
             row += 1
     for ax in axs.flat:

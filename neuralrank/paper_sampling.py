@@ -43,19 +43,25 @@ class SamplingProfile(Profile):
 PROFILES = {
     'smoke': SamplingProfile(name='smoke', description='the '
                                                        'machinery in minutes', eval_n=300, mnist_train=1000, mnist_epochs=1, mnist_test=600,
-                             galaxy_train=300, galaxy_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2,
+                             galaxy_train=300, galaxy_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2),
+                             replicates=2,
                              ks=(1, 5, 10), js=(0., 0.5, 1.), timing_repeats=1),
     'quick': SamplingProfile(name='quick', description='a '
                                                        '2-core laptop CPU', eval_n=2000, mnist_train=8000, mnist_epochs=3, mnist_test=None,
-                             galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
+                             galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64),
+                             fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
                              replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'full': SamplingProfile(name='full', description='full training sets, a few epochs: an '
                                                      'evening on a CPU', eval_n=None, mnist_train=None,
-                            mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20, galaxy_widths=(32, 64, 128, 192),
-                            fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                            mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20,
+                            galaxy_widths=(32, 64, 128, 192),
+                            fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10, ks=(1, 2, 5, 10, 20, 50),
+                            js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'paper': SamplingProfile(name='paper', description='full data: a GPU', eval_n=None, mnist_train=None, mnist_epochs=10, mnist_test=None,
-                             galaxy_train=None, galaxy_epochs=30, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                             replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                             galaxy_train=None, galaxy_epochs=30, galaxy_widths=(32, 64, 128, 192),
+                             fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
+                             replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.),
+                             timing_repeats=5),
 }
 DATASETS_USED = ('mnist', 'galaxy-zoo1')
 LAYERS = {'mnist': ['conv1', 'conv2', 'fc1', 'fc2'], 'galaxy-zoo1': ['conv1', 'conv2', 'conv3', 'conv4', 'fc1']}
@@ -67,8 +73,10 @@ RANDOM_TECHNIQUES = ('random', 'stratified_cm', 'latent_grid')
 # %% ../nbs/25_paper_sampling.ipynb #a8cc8ea2
 def sampling_spec(p:SamplingProfile, dataset:str, seed:int=0) -> ModelSpec:
     "The paper's network for `dataset` at a profile's size"
-    if dataset == 'mnist': return ModelSpec('mnist', arch='lenet5bn', seed=seed, epochs=p.mnist_epochs, train_size=p.mnist_train)
-    return ModelSpec('galaxy-zoo1', arch='galaxy', seed=seed, options={'widths': p.galaxy_widths}, epochs=p.galaxy_epochs,
+    if dataset == 'mnist':
+        return ModelSpec('mnist', arch='lenet5bn', seed=seed, epochs=p.mnist_epochs, train_size=p.mnist_train)
+    return ModelSpec('galaxy-zoo1', arch='galaxy', seed=seed, options={'widths': p.galaxy_widths},
+                     epochs=p.galaxy_epochs,
                      train_size=p.galaxy_train, batch_size=32)
 
 # %% ../nbs/25_paper_sampling.ipynb #eae66f2e
@@ -106,10 +114,12 @@ def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progr
     full, pred, values = full_aggregates(net, x, y, LAYERS[dataset], n_classes, keep=[*LAYERS[dataset], 'latent'], progress=progress,
                                          tensors={**NEURON_TENSORS[dataset], 'latent': LATENT[dataset]})
     latent = values.pop('latent')
-    return DiagnosisSetup(dataset, values, y.numpy(), pred.numpy(), full, n_classes, LATENT[dataset], model_seed, latent)
+    return DiagnosisSetup(dataset, values, y.numpy(), pred.numpy(), full, n_classes, LATENT[dataset], model_seed,
+                          latent)
 
 # %% ../nbs/25_paper_sampling.ipynb #69747337
-def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_root=None, progress:bool=False) -> DiagnosisSetup:
+def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_root=None,
+                    progress:bool=False) -> DiagnosisSetup:
     "Network, test split, full answers and per-item neuron values for one of the paper's data sets"
     x, y = load_split(spec.dataset, train=False, limit=p.mnist_test if spec.dataset == 'mnist' else None, seed=seed, root=data_root)
     return network_setup(zoo.get(spec), x, y, spec.dataset, spec.n_classes, spec.seed, progress)
@@ -119,7 +129,8 @@ def report_setups(r) -> dict:
     ("dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the paper's data "
      "sets; each (data set, seed) is one task on the report's executor")
     jobs = [(d, s) for d in DATASETS_USED for s in r.seeds]
-    setups = r.executor.map(diagnosis_setup, [(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress)
+    setups = r.executor.map(diagnosis_setup,
+                            [(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress)
                                               for d, s in jobs])
     return {d: [x for (e, _), x in zip(jobs, setups) if e == d] for d in DATASETS_USED}
 
@@ -132,8 +143,10 @@ def setup_table(r, setups:dict) -> pd.DataFrame:
         for s in ss:
             spec = sampling_spec(r.profile, d, s.seed)
             m = r.zoo.meta(spec.key)
-            rows[(d, s.seed)] = {'network': spec.label, 'train images': m['train_n'], 'epochs': spec.epochs, 'test items': s.n,
-                                 'wrong': int((s.y_true != s.y_pred).sum()), 'accuracy': float((s.y_true == s.y_pred).mean()),
+            rows[(d, s.seed)] = {'network': spec.label, 'train images': m['train_n'], 'epochs': spec.epochs,
+                                 'test items': s.n,
+                                 'wrong': int((s.y_true != s.y_pred).sum()),
+                                 'accuracy': float((s.y_true == s.y_pred).mean()),
                                  'latent': f"{s.latent_layer} ({s.latent.shape[1]} units)",
                                  'neurons': ', '.join(f"{l} {v.shape[1]:,}" for l, v in s.values.items())}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'model seed'])
@@ -183,18 +196,23 @@ def evaluate_k(s:DiagnosisSetup|list, frac:float, ks, replicates:int, techniques
     for x in _setups(s):
         for t in techniques:
             for r in range(replicates):
-                a = aggregate(x.values, x.y_true, x.y_pred, x.n_classes, sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r))
-                rows += [{'seed': x.seed, 'technique': t, 'K': k, 'repeat': r, 'S1': query_scores(x.full, a, k).S1.mean()} for k in ks]
+                a = aggregate(x.values, x.y_true, x.y_pred, x.n_classes,
+                              sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r))
+                rows += [{'seed': x.seed, 'technique': t, 'K': k, 'repeat': r,
+                          'S1': query_scores(x.full, a, k).S1.mean()} for k in ks]
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #5aa6f35d
-def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int, techniques=('gmm_full', 'gmm_spherical', 'max_margin')) -> pd.DataFrame:
-    "S1-S3 against the tuning factor j, plain and weighted (the weighted draw ignores j), over model and sampling seeds"
+def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int,
+               techniques=('gmm_full', 'gmm_spherical', 'max_margin')) -> pd.DataFrame:
+    ("S1-S3 against the tuning factor j, plain and weighted (the weighted draw ignores j), over model and sampling "
+     "seeds")
     rows = []
     for x in _setups(s):
         for t in techniques:
             for r in range(replicates):
-                rows += [{'seed': x.seed, 'technique': t, 'weighted': False, 'j': j, 'repeat': r, **_run(x, t, frac, r, j=j)} for j in js]
+                rows += [{'seed': x.seed, 'technique': t, 'weighted': False, 'j': j, 'repeat': r,
+                          **_run(x, t, frac, r, j=j)} for j in js]
                 w = _run(x, t, frac, r, weighted=True)
                 rows += [{'seed': x.seed, 'technique': t, 'weighted': True, 'j': j, 'repeat': r, **w} for j in js]
     return pd.DataFrame(rows)
@@ -213,7 +231,8 @@ def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNI
 
 # %% ../nbs/25_paper_sampling.ipynb #0b5db433
 def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=TECHNIQUES) -> pd.DataFrame:
-    "Table IV: size, right and wrong items and the misclassified share of each technique's `frac` sample, per replicate"
+    ("Table IV: size, right and wrong items and the misclassified share of each technique's `frac` sample, per "
+     "replicate")
     rows = []
     for x in _setups(s):
         wrong = x.y_true != x.y_pred
@@ -221,14 +240,16 @@ def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=T
             for r in range(replicates):
                 idx = sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r)
                 w = int(wrong[idx].sum())
-                rows.append({'seed': x.seed, 'technique': t, 'repeat': r, 'size': len(idx), 'right': len(idx) - w, 'wrong': w, 'share': w/len(idx)})
+                rows.append({'seed': x.seed, 'technique': t, 'repeat': r, 'size': len(idx), 'right': len(idx) - w,
+                             'wrong': w, 'share': w/len(idx)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #f9a52a31
 PAPER_TABLE4 = pd.DataFrame({
     'paper: mnist': ['9893(107)', '499(1)', '487(9)', '494(11)', '464(48)', '500(11)', '427(85)', '492(8)', '198(72)'],
     'paper: galaxy-zoo2': ['2097(21)', '105(1)', '108(0)', '105(1)', '104(4)', '108(0)', '89(18)', '492(4)', '44(8)'],
-}, index=pd.Index(['all', 'random', 'latent_grid', 'stratified_cm', 'gmm_full', 'gmm_spherical', 'max_margin', 'vas', 'eb_tree'],
+}, index=pd.Index(['all', 'random', 'latent_grid', 'stratified_cm', 'gmm_full', 'gmm_spherical', 'max_margin', 'vas',
+                   'eb_tree'],
                   name='technique'))
 
 # %% ../nbs/25_paper_sampling.ipynb #58c4a4bd
@@ -246,7 +267,8 @@ def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
         col = PAPER_TABLE4['paper: mnist' if d == 'mnist' else 'paper: galaxy-zoo2']
         paper = paper_share(col['stratified_cm'])/paper_share(col['all'])
         for rule in ('proportional', 'at_least_one'):
-            ratio = np.mean([(x.y_true != x.y_pred)[sample('stratified_cm', x.latent, x.y_true, x.y_pred, frac, seed=r, allocation=rule)].mean()
+            ratio = np.mean([(x.y_true != x.y_pred)[sample('stratified_cm', x.latent, x.y_true, x.y_pred, frac, seed=r,
+                                                           allocation=rule)].mean()
                              /(x.y_true != x.y_pred).mean() for x in ss for r in range(replicates)])
             rows[(d, rule)] = {'ours': ratio, 'paper': paper, 'abs log(ours / paper)': abs(np.log(ratio/paper))}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'allocation'])

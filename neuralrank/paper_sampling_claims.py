@@ -52,7 +52,8 @@ def claim_rank(runs:pd.DataFrame, technique:str, rank:int=1, metrics=('S1', 'S2'
     for m in metrics:
         tab = replicate_table(runs, m, fracs)
         parts.append(decide(_rank_margin(tab, technique, rank, _BETTER[m]), what=f"{m}: {technique} minus the "
-                                                                                 f"{_ORD.get(rank, f'{rank}th best')} other",
+                                                                                 f"{_ORD.get(rank, f'{rank}th best')} "
+                                                                                 f"other",
                             over=OVER, detail=_means_line(tab, m)))
     return all_of(parts, '; '.join(p.detail for p in parts))
 
@@ -73,7 +74,8 @@ def claim_beats_on(runs:pd.DataFrame, a:str, others, metrics, fracs=None) -> Dec
     return all_of(parts)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #859fdd1e
-def claim_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tree', rank:int=2, metrics=('S1', 'S3')) -> Decision:
+def claim_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tree', rank:int=2,
+                            metrics=('S1', 'S3')) -> Decision:
     "`technique`'s sample is smaller than every other `frac` sample, and it ranks `rank` or better against them"
     at = runs[runs.frac == frac]
     size = replicate_table(at, 'size')
@@ -128,7 +130,8 @@ def claim_slower(times:pd.DataFrame, slow=('vas', 'eb_tree'), factor:float=100.)
     return decide(np.log10(ratio.to_numpy()), np.log10(factor), what='log10(fastest of the slow ones '
                                                                      '/ slowest other)', over='timing repeats',
                   detail=', '.join(f"{t} {med[t]:.3g} s" for t in slow) + "; slowest other "
-                                                                          f"{med.drop(list(slow)).max():.3g} s (medians)")
+                                                                          f"{med.drop(list(slow)).max():.3g} s "
+                                                                          f"(medians)")
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #bf371232
 def claim_under(times:pd.DataFrame, limit:float=1.) -> Decision:

@@ -56,7 +56,9 @@ def plot_sizes(runs:dict, title:str=''):
                 s = _spread(g, 'frac', m)
                 if t in FIXED_SIZE:
                     x = g['size'].mean()/n
-                    ax.errorbar(x, s['mean'].iloc[0], yerr=[[max(s['mean'].iloc[0] - s['min'].iloc[0], 0)], [max(s['max'].iloc[0] - s['mean'].iloc[0], 0)]],
+                    ax.errorbar(x, s['mean'].iloc[0],
+                                yerr=[[max(s['mean'].iloc[0] - s['min'].iloc[0], 0)],
+                                      [max(s['max'].iloc[0] - s['mean'].iloc[0], 0)]],
                                 marker='*', ms=13, color=c, ls='none', capsize=3, label=f'{t} (own size)')
                     continue
                 ax.plot(s.index, s['mean'], color=c, ls=ls, marker='o', ms=3, lw=1.8, label=t)
@@ -97,7 +99,8 @@ def plot_j(runs:dict, title:str=''):
             ax = axs[row, col]
             for (t, w), g in r.groupby(['technique', 'weighted'], sort=False):
                 s = _spread(g, 'j', m)
-                ax.plot(s.index, s['mean'], color=TECHNIQUE_STYLE[t][0], ls='--' if w else '-', marker='' if w else 'o', ms=4,
+                ax.plot(s.index, s['mean'], color=TECHNIQUE_STYLE[t][0], ls='--' if w else '-',
+                        marker='' if w else 'o', ms=4,
                         label=f"{t} weighted" if w else t)
                 if not w: ax.fill_between(s.index, s['min'], s['max'], color=TECHNIQUE_STYLE[t][0], alpha=.12)
             ax.set_xlabel('tuning factor j (share from the outlier end)')
@@ -113,7 +116,8 @@ def plot_times(times:dict, title:str=''):
     lo = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.min() for d, r in times.items()})
     hi = pd.DataFrame({d: r.groupby('technique', sort=False).seconds.max() for d, r in times.items()})
     err = np.stack([[(t - lo)[d].to_numpy(), (hi - t)[d].to_numpy()] for d in t.columns]).clip(min=0)
-    ax = t.plot.bar(logy=True, figsize=(10, 4.2), rot=20, color=['#4c72b0', '#dd8452'][:len(times)], yerr=err, capsize=2)
+    ax = t.plot.bar(logy=True, figsize=(10, 4.2), rot=20, color=['#4c72b0', '#dd8452'][:len(times)], yerr=err,
+                    capsize=2)
     ax.set_ylabel('seconds (log scale)')
     ax.set_xlabel('')
     ax.set_title((title + '\n' if title else '') + 'bars: median; whiskers: fastest to slowest repeat', fontsize=10)

@@ -168,8 +168,10 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
     p, dev, opts = paper.profile(profile), resolve_device(device), paper.option_values(options)
     root = str(default_data_root(data_root).resolve())
     sns.set_theme(style='whitegrid')  # one look for every report's figures
-    zoo = ModelZoo(zoo_dir or user_cache_dir()/'zoo', device=dev, eval_limit=p.eval_n, progress=progress, data_root=root)
+    zoo = ModelZoo(zoo_dir or user_cache_dir()/'zoo', device=dev, eval_limit=p.eval_n, progress=progress,
+                   data_root=root)
     sl = paper.seed_list(p, seed, seeds)
-    writer = ReportWriter(out_dir or Path('out')/name, name, paper.reports[name], profile=p.name, device=str(dev), seed=seed,
+    writer = ReportWriter(out_dir or Path('out')/name, name, paper.reports[name], profile=p.name, device=str(dev),
+                          seed=seed,
                           seeds=sl, replicates=p.replicates, **opts, **({'cluster': cluster} if cluster else {}))
     return Report(paper, p, writer, zoo, dev, seed, root, progress, opts, sl, cluster or None)

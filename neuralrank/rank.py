@@ -56,13 +56,15 @@ def _check_rankable(items, y, layers, dim):
 # %% ../nbs/07_rank.ipynb #49bf2d42
 def silhouette_table(models, # dict label -> model, or a list of models (their `.label` names them)
                      x:torch.Tensor, y:torch.Tensor, # target inputs and labels
-                     layers=('last-hidden',), dim:int=10, variant:str='standard', metric:str='cosine', batch_size:int=1024,
+                     layers=('last-hidden',), dim:int=10, variant:str='standard', metric:str='cosine',
+                     batch_size:int=1024,
                      progress=True, # a progress bar; or an open tqdm bar to advance once per model
                     ) -> pd.DataFrame:
     "Scores of every model (rows) at every layer (columns)"
     items = _model_items(models)
     _check_rankable(items, y, layers, dim)
-    bar = progress if isinstance(progress, tqdm) else tqdm(total=len(items), desc='scoring models', disable=not progress, leave=False)
+    bar = progress if isinstance(progress, tqdm) else tqdm(total=len(items), desc='scoring models',
+                                                           disable=not progress, leave=False)
     rows = {}
     for name, m in items:
         bar.set_postfix_str(name)
@@ -75,7 +77,8 @@ def silhouette_table(models, # dict label -> model, or a list of models (their `
 def _estimator_table(items, x, y, layer, ests, dim, variant, metric, batch_size, progress) -> pd.DataFrame:
     "Every estimator's score of every model (rows), one forward pass per model"
     _check_rankable(items, y, [layer], dim)
-    bar = progress if isinstance(progress, tqdm) else tqdm(total=len(items), desc='scoring models', disable=not progress, leave=False)
+    bar = progress if isinstance(progress, tqdm) else tqdm(total=len(items), desc='scoring models',
+                                                           disable=not progress, leave=False)
     rows = {}
     for name, m in items:
         bar.set_postfix_str(name)
@@ -97,7 +100,8 @@ def neural_rank(models, # dict label -> model, or a list of models
      "estimator), best first")
     ests, items = check_estimators(estimator), _model_items(models)
     names = dict(items)
-    if ests == ['silhouette']: t = silhouette_table(models, x, y, [layer], dim, variant, metric, batch_size, progress).set_axis(ests, axis=1)
+    if ests == ['silhouette']:
+        t = silhouette_table(models, x, y, [layer], dim, variant, metric, batch_size, progress).set_axis(ests, axis=1)
     else: t = _estimator_table(items, x, y, layer, ests, dim, variant, metric, batch_size, progress)
     feats = {n: layer_outputs(names[n], x[:2], layer).shape[1] for n in t.index}
     df = pd.DataFrame({'model': t.index, 'layer': [resolve_layer(names[n], layer) for n in t.index], 'dim': dim,

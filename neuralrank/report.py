@@ -40,7 +40,8 @@ class Claim:
     @classmethod
     def decided(cls, source:str, claim:str, d:Decision, profile:str, cause:str|None=None) -> Claim:
         "The claim as `d` decides it, with its cause worked out for the run's profile"
-        return cls(source, claim, d.verdict, d.evidence, d.estimate, [d.interval[0], d.interval[1]], d.replicates, d.values, cause_of(d, profile, cause))
+        return cls(source, claim, d.verdict, d.evidence, d.estimate, [d.interval[0], d.interval[1]], d.replicates,
+                   d.values, cause_of(d, profile, cause))
 
 # %% ../nbs/09_report.ipynb #e93eeea0
 def _iv(c:Claim) -> str:
@@ -61,7 +62,8 @@ def claims_markdown(claims:list[Claim]) -> str:
 def replication_markdown(rep:dict) -> str:
     "What a report replicated and what it ran once, as Markdown lines"
     if not rep: return ''
-    lines = ['Replicated: ' + ('; '.join(f"{k}: {v}" for k, v in rep.get('replicated', {}).items()) or 'nothing') + '.']
+    lines = ['Replicated: ' + ('; '.join(f"{k}: {v}" for k, v in rep.get('replicated',
+                                                                         {}).items()) or 'nothing') + '.']
     if rep.get('not replicated'): lines.append('Run once: ' + '; '.join(rep['not replicated']) + '.')
     return '\n\n'.join(lines)
 
@@ -71,7 +73,8 @@ def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     def f(v): return format(v, floatfmt) if isinstance(v, float) else str(v)
     cols = [str(df.index.name or '')] + [str(c) for c in df.columns]
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols)]
-    lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in zip(df.index, df.itertuples(index=False))]
+    lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in zip(df.index,
+                                                                                         df.itertuples(index=False))]
     return '\n'.join(lines)
 
 # %% ../nbs/09_report.ipynb #e243aaa5
@@ -105,7 +108,8 @@ class ReportWriter:
 
     def replication(self, replicated:dict, fixed:list|str=()) -> dict:
         "Say which random parts of the report were replicated (part -> how) and which were not"
-        self.replicates = {'replicated': dict(replicated), 'not replicated': [fixed] if isinstance(fixed, str) else list(fixed)}
+        self.replicates = {'replicated': dict(replicated),
+                           'not replicated': [fixed] if isinstance(fixed, str) else list(fixed)}
         try:
             from IPython.display import Markdown, display
             display(Markdown(replication_markdown(self.replicates)))
@@ -189,7 +193,8 @@ def render_html(notebook:Path, # an executed notebook
     from nbconvert import HTMLExporter
     notebook = Path(notebook)
     page = Path(page) if page else notebook.with_suffix('.html')
-    exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_raw=True)  # raw cells: nbdev's front matter
+    # raw cells: nbdev's front matter
+    exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_raw=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
     return atomic_write(page, lambda t: t.write_text(body, encoding='utf-8'))
 
@@ -230,7 +235,8 @@ def run_report(nb:Path, # the report notebook
                parameters:dict, # papermill parameters; `out_dir` is added
                kernel:str='python3', # Jupyter kernel name
               ) -> ReportRun:
-    "Execute one report notebook with papermill into `out_dir` and render it to HTML; a failure is recorded, not raised"
+    ("Execute one report notebook with papermill into `out_dir` and render it to HTML; a failure is recorded, not "
+     "raised")
     import papermill as pm
     out_dir = Path(out_dir)
     _fresh_dir(out_dir, nb)
@@ -239,7 +245,8 @@ def run_report(nb:Path, # the report notebook
     try:
         with stderr_to(out_dir/'kernel.log'):
             pm.execute_notebook(str(nb), str(executed), parameters={**parameters, 'out_dir': str(out_dir)},
-                                kernel_name=kernel, language='python', cwd=str(out_dir), progress_bar=False, log_output=False,
+                                kernel_name=kernel, language='python', cwd=str(out_dir), progress_bar=False,
+                                log_output=False,
                                 extra_arguments=KERNEL_ARGS)
     except Exception as e:
         ok = False
@@ -343,7 +350,8 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     files = r.report.get('files', [])
     if files: h.append('<p>' + ' · '.join(f"<a href='{e(_rel(r.out_dir/f, out))}'>{e(f)}</a>" for f in files) + '</p>')
     h += [f"<img src='{e(_rel(r.out_dir/f, out))}' alt='{e(f)}'>" for f in files if f.endswith('.png')]
-    if r.report.get('replication'): h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
+    if r.report.get('replication'):
+        h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
     if r.claims:
         h.append("<table><tr><th>source</th><th>claim</th><th>verdict</th><th>95% "
                  "interval</th><th>replicates</th><th>cause</th><th>evidence</th></tr>")
@@ -364,7 +372,8 @@ def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict,
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: "
-                            f"<code>{e(str(v))}</code>" for k, v in header.items()) + '</p>', f"<p>{e(_summary(runs))}</p>",
+                            f"<code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
+                            f"<p>{e(_summary(runs))}</p>",
          "<table><tr><th>paper</th><th>report</th><th>status</th><th>time (s)</th><th>page, notebook</th><th>held / "
          "did not hold / inconclusive</th></tr>"]
     h += [f"<tr><td>{e(g) if i == 0 else ''}</td><td><a href='#{e(r.name)}'>{e(r.title)}</a></td><td "
@@ -374,12 +383,14 @@ def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict,
     h.append('</table>')
     for g, rs in groups:
         h += [f"<h2>{e(g)}</h2>", f"<p>{e(_summary(rs))}</p>"]
-        if g in zoos: h += [f"<p>{e(_ZOO_NOTE)}</p>", zoos[g].to_html(index=False, float_format=lambda v: f'{v:.3f}', border=0)]
+        if g in zoos:
+            h += [f"<p>{e(_ZOO_NOTE)}</p>", zoos[g].to_html(index=False, float_format=lambda v: f'{v:.3f}', border=0)]
         h += [l for r in rs for l in _report_html(r, out)]
     return '\n'.join(h)
 
 # %% ../nbs/09_report.ipynb #464f6227
-def write_index(groups:list[tuple[str, list[ReportRun]]]|list[ReportRun], # (paper title, its runs) in reading order, or plain runs
+# (paper title, its runs) in reading order, or plain runs
+def write_index(groups:list[tuple[str, list[ReportRun]]]|list[ReportRun],
                 out:Path, # the run's output folder
                 header:dict, # run facts shown at the top (profile, device, times, versions)
                 title:str='neuralrank reports', # the page title
@@ -401,7 +412,8 @@ def library_notebooks(folder:Path|None=None, # the notebook folder (default: `nb
 
 # %% ../nbs/09_report.ipynb #9b01f0bb
 def notebook_heading(nb) -> tuple[str, str]:
-    "The title (the first `# ` line) and the one-line summary (the first `> ` line) of a notebook's first markdown cell"
+    ("The title (the first `# ` line) and the one-line summary (the first `> ` line) of a notebook's first markdown "
+     "cell")
     md = next((c.source for c in nb.cells if c.cell_type == 'markdown'), '')
     line = lambda p: next((l[len(p):].strip() for l in md.splitlines() if l.startswith(p)), '')
     return line('# '), line('> ')
@@ -419,7 +431,9 @@ def execute_notebook(notebook:Path, # the notebook to run (left unchanged)
     export = {i: c.source for i, c in enumerate(nb.cells) if c.cell_type == 'code' and 'nbdev_export(' in c.source}
     for i in export: nb.cells[i].source = '# (nbdev_export: not run here)'  # the package is not rewritten
     err = ''
-    try: NotebookClient(nb, timeout=timeout, kernel_name='python3', extra_arguments=KERNEL_ARGS, resources={'metadata': {'path': str(Path(notebook).parent)}}).execute()
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name='python3', extra_arguments=KERNEL_ARGS,
+                       resources={'metadata': {'path': str(Path(notebook).parent)}}).execute()
     except Exception as e: err = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
     for i, s in export.items(): nb.cells[i].source, nb.cells[i].outputs = s, []
     atomic_write(Path(executed), lambda t: nbformat.write(nb, t))
@@ -433,7 +447,8 @@ def _save_outputs(executed:Path, notebook:Path):
     from nbdev.clean import clean_nb
     from nbdev.config import get_config
     cfg, nb = get_config(path=notebook.parent), nbformat.read(executed, as_version=4)
-    clean_nb(nb, allowed_metadata_keys=cfg.allowed_metadata_keys.split(), allowed_cell_metadata_keys=cfg.allowed_cell_metadata_keys.split())
+    clean_nb(nb, allowed_metadata_keys=cfg.allowed_metadata_keys.split(),
+             allowed_cell_metadata_keys=cfg.allowed_cell_metadata_keys.split())
     atomic_write(notebook, lambda t: nbformat.write(nb, t))
 
 # %% ../nbs/09_report.ipynb #4b9e58e4
@@ -468,6 +483,7 @@ def build_docs(out:Path, # the folder the pages and their index go to
         page = render_html(executed, out/f'{nb.stem}.html')
         if save_outputs and execute and not err: _save_outputs(executed, nb)
         t, s = notebook_heading(nbformat.read(executed, as_version=4))
-        rows.append({'name': nb.stem, 'title': t, 'summary': s, 'page': page.name, 'error': err, 'seconds': time.time() - t0})
+        rows.append({'name': nb.stem, 'title': t, 'summary': s, 'page': page.name, 'error': err,
+                     'seconds': time.time() - t0})
     (out/'index.html').write_text(_docs_index(rows, title), encoding='utf-8')
     return out/'index.html'

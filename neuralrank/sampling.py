@@ -121,7 +121,8 @@ def gmm_log_probs(gmm:BayesianGaussianMixture, z:np.ndarray) -> np.ndarray:
         d2 = (z*z).sum(1)[:, None] - 2*z@gmm.means_.T + (gmm.means_**2).sum(1)[None]
         s2 = gmm.covariances_[None]
         return np.log(gmm.weights_)[None] - 0.5*(z.shape[1]*np.log(2*np.pi*s2) + np.maximum(d2, 0)/s2)
-    return np.stack([np.log(w) + multivariate_normal(mu, c, allow_singular=True).logpdf(z).reshape(-1)  # c: a matrix, or a variance (spherical)
+    # c: a matrix, or a variance (spherical)
+    return np.stack([np.log(w) + multivariate_normal(mu, c, allow_singular=True).logpdf(z).reshape(-1)
                      for w, mu, c in zip(gmm.weights_, gmm.means_, gmm.covariances_)], 1)
 
 # %% ../nbs/17_sampling.ipynb #e35b0ab3
@@ -167,7 +168,8 @@ def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', ConvergenceWarning)
         if kind != 'svm':
-            gmm = BayesianGaussianMixture(n_components=len(np.unique(yt)), covariance_type=kind, random_state=seed, max_iter=100, tol=1e-2,
+            gmm = BayesianGaussianMixture(n_components=len(np.unique(yt)), covariance_type=kind, random_state=seed,
+                                          max_iter=100, tol=1e-2,
                                           init_params='kmeans', n_init=n_init).fit(z[fit])
             return gmm_log_probs(gmm, z)
         zs = (z - z.mean(0))/(z.std(0) + 1e-12)
@@ -222,10 +224,12 @@ FIT_N = {'full': 2000, 'spherical': None, 'svm': 2000}
 
 # %% ../nbs/17_sampling.ipynb #ee384708
 def _boundary(kind):
-    def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int|None=FIT_N[kind], fit_seed:int|None=None,
+    def f(z, yt, yp, m, rng, j:float=0.7, weighted:bool=False, cap:float=1e3, seed:int=0, fit_n:int|None=FIT_N[kind],
+          fit_seed:int|None=None,
           n_init:int=1, **_):
         if not 0 <= j <= 1: raise InputError(f"j must be in [0, 1], got {j!r}")
-        return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n, n_init), m, j, weighted, cap, rng)
+        return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n, n_init), m, j,
+                     weighted, cap, rng)
     f.__doc__ = ("`m` items by their log-odds under a "
                  f"{'linear SVM' if kind == 'svm' else kind + '-covariance Gaussian mixture'} fitted to the classes: "
                  "per most likely class, the share `j` from the lowest log-odds (the boundary) and the rest "
@@ -292,7 +296,8 @@ def sample_eb_tree(z, yt, yp, m, rng, **_) -> np.ndarray:
 
 # %% ../nbs/17_sampling.ipynb #e6616573
 TECHNIQUES = ['random', 'stratified_cm', 'latent_grid', 'gmm_full', 'gmm_spherical', 'max_margin', 'vas', 'eb_tree']
-_SAMPLERS = dict(zip(TECHNIQUES, [sample_random, sample_stratified_cm, sample_latent_grid, sample_gmm_full, sample_gmm_spherical,
+_SAMPLERS = dict(zip(TECHNIQUES,
+                     [sample_random, sample_stratified_cm, sample_latent_grid, sample_gmm_full, sample_gmm_spherical,
                                   sample_max_margin, sample_vas, sample_eb_tree]))
 FIXED_SIZE = {'eb_tree'}  # techniques whose sample size is their own, not round(frac * n)
 

@@ -42,8 +42,10 @@ def shapley_from_values(v:np.ndarray, # v(S) for every coalition S, indexed by b
     return np.array([((np.take(t, 1, axis=N - 1 - j) - np.take(t, 0, axis=N - 1 - j))*W).sum() for j in range(N)])
 
 # %% ../nbs/13_shapley.ipynb #57add6c4
-_ZERO_PRESERVING = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
-                    nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Identity)
+_ZERO_PRESERVING = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.MaxPool1d, nn.MaxPool2d,
+                    nn.AvgPool1d,
+                    nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Dropout, nn.Dropout2d, nn.Flatten,
+                    nn.Identity)
 
 # %% ../nbs/13_shapley.ipynb #6de1c88d
 def _leaves(m:nn.Module) -> list[nn.Module]|None:
@@ -85,7 +87,9 @@ def cut_at(model:nn.Module, layer:int|str) -> Cut|None:
     leaves, i = found
     j = i
     while j < len(leaves) and isinstance(leaves[j], _ZERO_PRESERVING): j += 1
-    if j == len(leaves) or not (isinstance(leaves[j], nn.Linear) or (isinstance(leaves[j], nn.Conv2d) and leaves[j].groups == 1)): return None
+    if j == len(leaves) or not (isinstance(leaves[j],
+                                           nn.Linear) or (isinstance(leaves[j],
+                                                                     nn.Conv2d) and leaves[j].groups == 1)): return None
     return Cut(leaves[:i], leaves[i:j], leaves[j], leaves[j+1:])
 
 # %% ../nbs/13_shapley.ipynb #17f3a459
@@ -103,7 +107,8 @@ def unit_contributions(cut:Cut, x:torch.Tensor, N:int) -> torch.Tensor:
         g = g.reshape(m, N, -1)
         return torch.einsum('mcb,ocb->cmo', g, lin.weight.reshape(lin.out_features, N, -1))
     w = lin.weight  # (out, N, k, k)
-    out = F.conv2d(g, w.transpose(0, 1).reshape(N*w.shape[0], 1, *w.shape[2:]), None, lin.stride, lin.padding, lin.dilation, groups=N)
+    out = F.conv2d(g, w.transpose(0, 1).reshape(N*w.shape[0], 1, *w.shape[2:]), None, lin.stride, lin.padding,
+                   lin.dilation, groups=N)
     return out.reshape(m, N, w.shape[0], *out.shape[2:]).transpose(0, 1)
 
 # %% ../nbs/13_shapley.ipynb #8872634c
@@ -135,7 +140,8 @@ def window_major(t:torch.Tensor, k:int) -> torch.Tensor:
     return t.permute(*range(n), n + 2, n + 4, n, n + 1, n + 3).reshape(*lead, k*k, c*(h//k)*(w//k))
 
 # %% ../nbs/13_shapley.ipynb #f17096c3
-_AFFINE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d, nn.Flatten, nn.Identity, nn.Dropout, nn.Dropout1d,
+_AFFINE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d, nn.Flatten, nn.Identity, nn.Dropout,
+           nn.Dropout1d,
            nn.Dropout2d, nn.AvgPool2d)  # affine in eval mode
 
 # %% ../nbs/13_shapley.ipynb #01418a79
@@ -157,7 +163,8 @@ def _foldable(mods:list, D:int, limit:int=1 << 24) -> bool:
     ("Whether a chain is affine and folding it into a dense layer of D inputs saves work (more than one module with "
      "weights, or a batch norm) and fits")
     return (len(mods) > 0 and all(isinstance(m, _AFFINE) for m in mods)
-            and sum(isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d)) for m in mods) > 1 and D*D <= limit)
+            and sum(isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.BatchNorm1d,
+                                   nn.BatchNorm2d)) for m in mods) > 1 and D*D <= limit)
 
 # %% ../nbs/13_shapley.ipynb #303cadaa
 def _output_cut(model, layer, x1) -> Cut|None:
@@ -181,13 +188,15 @@ def fold_cut(model:nn.Module, layer:int|str, x:torch.Tensor) -> Cut|None:
     cut = cut_at(model, layer)
     if cut is None: return _output_cut(model, layer, x1)
     g = _run(cut.skip, _run(cut.head, x1))
-    if cut.tail and all(isinstance(m, _AFFINE) for m in cut.tail):  # the linear layer and the tail: one map to the output
+    # the linear layer and the tail: one map to the output
+    if cut.tail and all(isinstance(m, _AFFINE) for m in cut.tail):
         return Cut(cut.head, cut.skip, as_linear([cut.linear, *cut.tail], tuple(g.shape[1:])), [])
     r = len(cut.tail)
     while r > 0 and isinstance(cut.tail[r - 1], _AFFINE): r -= 1
     h = _run(cut.tail[:r], cut.linear(g))
     if not _foldable(cut.tail[r:], h[0].numel()): return cut
-    return Cut(cut.head, cut.skip, cut.linear, [*cut.tail[:r], nn.Flatten(), as_linear(cut.tail[r:], tuple(h.shape[1:]))])
+    return Cut(cut.head, cut.skip, cut.linear,
+               [*cut.tail[:r], nn.Flatten(), as_linear(cut.tail[r:], tuple(h.shape[1:]))])
 
 # %% ../nbs/13_shapley.ipynb #fc9f4afd
 def _chunks(n:int, per_row:int, budget:int) -> int: return max(1, min(n, budget // max(per_row, 1)))
@@ -200,7 +209,8 @@ def _correct(tail:list, z:torch.Tensor, y:torch.Tensor, pooled:tuple|None=None) 
     if pooled == 'logits':  # z is (K, m, B), classes first and coalitions last
         cls, yy = torch.arange(z.shape[0], device=z.device)[:, None, None], y[None, :, None]
         zy = z.gather(0, yy.expand(1, -1, z.shape[2]))[0]
-        return ((zy > z.masked_fill(cls >= yy, -math.inf).amax(0)) & (zy >= z.masked_fill(cls <= yy, -math.inf).amax(0))).sum(0)
+        return ((zy > z.masked_fill(cls >= yy, -math.inf).amax(0)) & (zy >= z.masked_fill(cls <= yy,
+                                                                                          -math.inf).amax(0))).sum(0)
     B, m = z.shape[:2]
     if pooled is not None: z = functools.reduce(torch.maximum, z.unbind(2)).reshape(B, m, *pooled)
     logits = _run(tail, z.reshape(B*m, *z.shape[2:]))
@@ -221,7 +231,8 @@ def _contributions(cut:Cut, x, N:int):
 
 # %% ../nbs/13_shapley.ipynb #f92984e2
 @torch.no_grad()
-def fast_coalition_values(model:nn.Module, layer, x, y, coalitions, batch_size:int=2048, budget:int=1 << 20, cut:Cut|None=None) -> np.ndarray:
+def fast_coalition_values(model:nn.Module, layer, x, y, coalitions, batch_size:int=2048, budget:int=1 << 20,
+                          cut:Cut|None=None) -> np.ndarray:
     "v(S) for each row of `coalitions` (B, N) through the cut model: the same numbers as `coalition_values`"
     cut = cut or fold_cut(model, layer, x)
     dev = model_device(model)
@@ -295,13 +306,15 @@ def block_shape(N:int, F:int, n:int, batch_size:int=2048, budget:int=1 << 20) ->
 
 # %% ../nbs/13_shapley.ipynb #5b768b78
 @torch.no_grad()
-def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1 << 20, progress:bool=False) -> torch.Tensor:
+def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1 << 20,
+                         progress:bool=False) -> torch.Tensor:
     "Correct counts of all 2^N coalitions (index = bitmask), summed over the inputs"
     dev = next(cut.linear.parameters()).device
     counts = torch.zeros(2**N, dtype=torch.long, device=dev)
     k, m = block_shape(N, unit_contributions(cut, x[:1].to(dev), N)[0].numel(), len(y), batch_size, budget)
     bar = progress_bar(progress, total=2**N*len(y), desc='exact Shapley, '
-                                                         f'2^{N} coalitions', unit='eval', unit_scale=True, leave=False)
+                                                         f'2^{N} coalitions', unit='eval', unit_scale=True,
+                                                         leave=False)
     for xb, yb in zip(x.split(m), y.split(m)):
         C, bias, tail, pooled = _contributions(cut, xb.to(dev), N)
         yb = yb.to(dev)
@@ -315,7 +328,9 @@ def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1
             highs = (((g[:, None] >> torch.arange(N - k, device=dev)) & 1).float() @ Ch).reshape(-1, *C.shape[1:])
             if pooled == 'logits': highs = highs[..., None]
             for i, high in enumerate(highs):
-                hits = _first_max_hits(*low, high, yb, z) if pooled == 'logits' else _correct(tail, torch.add(zlow, high, out=z), yb, pooled)
+                hits = _first_max_hits(*low, high, yb,
+                                       z) if pooled == 'logits' else _correct(tail, torch.add(zlow, high, out=z), yb,
+                                                                              pooled)
                 counts[(g0 + i) << k:(g0 + i + 1) << k] += hits
         bar.update(2**N*len(yb))
     bar.close()
@@ -367,7 +382,8 @@ def _truncated(model, layer, x, y, N, k, batch_size, cut, empty):
     v = _values_of(model, layer, x, y, M, batch_size, cut)
     if empty is not None: v[0] = empty
     w = _size_weights(N)
-    pairs = np.array([(index[c], index[tuple(sorted(c + (i,)))], i, len(c)) for c in subsets if len(c) < k for i in range(N) if i not in c])
+    pairs = np.array([(index[c], index[tuple(sorted(c + (i,)))], i,
+                       len(c)) for c in subsets if len(c) < k for i in range(N) if i not in c])
     phi = np.zeros(N)
     np.add.at(phi, pairs[:, 2], w[pairs[:, 3]]*(v[pairs[:, 1]] - v[pairs[:, 0]]))
     return phi, len(subsets)
@@ -454,7 +470,8 @@ def shapley_values(model:nn.Module, # a trained classifier
                                           batch_size, cut, empty, seed, progress)
             info = {'permutations': m, 'tol': tol}
     finally: model.train(was)
-    return ShapleyResult(phi, se, method, name, int(ev), time.time() - t0, info | {'fast_path': cut is not None, 'n': len(y)})
+    return ShapleyResult(phi, se, method, name, int(ev), time.time() - t0,
+                         info | {'fast_path': cut is not None, 'n': len(y)})
 
 # %% ../nbs/13_shapley.ipynb #d271624d
 def _pilot_seconds(model, layer, x, y, N:int, method:str, cut, batch_size:int, B:int, m:int) -> float:
@@ -478,19 +495,24 @@ def shapley_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
     N, cut, n = unit_count(model, layer, x), fold_cut(model, layer, x), len(y)
     if method == 'exact' and cut is not None and cut.output: method = 'closed'  # one forward pass
     elif method == 'exact': check_exact(N, layer_module(model, layer)[0], max_exact)
-    total = {'closed': 1, 'exact': 2**N, 'truncated': sum(math.comb(N, s) for s in range(k + 1)), 'permutation': permutations*(N + 1)}[method]
+    total = {'closed': 1, 'exact': 2**N, 'truncated': sum(math.comb(N, s) for s in range(k + 1)),
+             'permutation': permutations*(N + 1)}[method]
     B, m, was, whole = min(total, 2), 1, model.training, method in ('exact', 'closed') and cut is not None
     model.eval()
     try:
         _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, 1, 1)  # warm-up
-        while (t := _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, B, m)) < pilot and (m < n or B < total):
+        while (t := _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, B,
+                                   m)) < pilot and (m < n or B < total):
             m, B = (min(n, 4*m), B) if m < min(n, 1024) or B == total else (m, min(total, 4*B))
         if whole or B == total: seconds = t*n/m  # the pilot ran every coalition
         else:  # t = a + b B: a once per chunk of images (the layers before the cut), b per coalition
             B2 = B
-            while B2 < total and (t2 := _pilot_seconds(model, layer, x, y, N, method, cut, batch_size, (B2 := min(total, 4*B2)), m)) < 3*t: pass
+            while B2 < total and (t2 := _pilot_seconds(model, layer, x, y, N, method, cut, batch_size,
+                                                       (B2 := min(total, 4*B2)), m)) < 3*t: pass
             b = max(t2 - t, 0)/(B2 - B)  # from a pilot three times as long: the per-coalition part dominates it
             seconds = (max(t - b*B, 0) + b*total)*n/m
     finally: model.train(was)
-    return {'method': 'exact' if method == 'closed' else method, 'units': N, 'coalitions': 2**N if method == 'closed' else total, 'images': n,
-            'evaluations': (2**N if method == 'closed' else total)*n, 'seconds': seconds, 'fast_path': cut is not None, 'closed_form': method == 'closed'}
+    return {'method': 'exact' if method == 'closed' else method, 'units': N,
+            'coalitions': 2**N if method == 'closed' else total, 'images': n,
+            'evaluations': (2**N if method == 'closed' else total)*n, 'seconds': seconds, 'fast_path': cut is not None,
+            'closed_form': method == 'closed'}

@@ -76,11 +76,13 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
     g, losses = torch.Generator().manual_seed(seed), []
     try:
         model.eval()
-        for _ in progress_bar(progress, iterable=range(check_count(epochs, 'epochs')), desc=f'switch {name}', leave=False):
+        for _ in progress_bar(progress, iterable=range(check_count(epochs, 'epochs')), desc=f'switch {name}',
+                              leave=False):
             total = 0.
             for idx in torch.randperm(len(y), generator=g).split(batch_size):
                 out = model(x[idx].to(dev))
-                loss = F.cross_entropy(out, y[idx].to(dev), reduction='sum') + dirichlet_kl(torch.exp(log_phi), alpha)*len(idx)/len(y)
+                loss = F.cross_entropy(out, y[idx].to(dev), reduction='sum') + dirichlet_kl(torch.exp(log_phi),
+                                                                                            alpha)*len(idx)/len(y)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

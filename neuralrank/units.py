@@ -61,7 +61,9 @@ def correct_count(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:in
     "Number of inputs `model` classifies correctly (eval mode)"
     dev, was = model_device(model), model.training
     model.eval()
-    try: return sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in zip(x.split(batch_size), y.split(batch_size)))
+    try:
+        return sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in zip(x.split(batch_size),
+                                                                                          y.split(batch_size)))
     finally: model.train(was)
 
 # %% ../nbs/12_units.ipynb #1f943e2a

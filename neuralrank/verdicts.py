@@ -117,7 +117,8 @@ def decide(values, # the claim's statistic in each replicate (a paired differenc
           ) -> Decision:
     "A claim's verdict from its statistic in each replicate"
     v = np.asarray(values, dtype=float).ravel()
-    if spread: est, iv = (float(v.mean()) if point is None and len(v) else float('nan') if point is None else float(point)), spread_interval(v, point if centre else None, level)
+    if spread:
+        est, iv = (float(v.mean()) if point is None and len(v) else float('nan') if point is None else float(point)), spread_interval(v, point if centre else None, level)
     else: est, iv = (float(v.mean()) if len(v) else float('nan')), mean_interval(v, level)
     if bounds is not None: iv = (float(np.clip(iv[0], *bounds)), float(np.clip(iv[1], *bounds)))
     verdict = verdict_of(iv, threshold, higher, len(v) >= min_replicates)
@@ -127,7 +128,8 @@ def decide(values, # the claim's statistic in each replicate (a paired differenc
 def exact(value:float, threshold:float=0., higher:bool=True, what:str='', detail:str='') -> Decision:
     "A deterministic statistic (a count): its interval is the value itself"
     v = float(value)
-    return Decision(verdict_of((v, v), threshold, higher), v, (v, v), 1, [v], float(threshold), higher, what, 'exact count', detail)
+    return Decision(verdict_of((v, v), threshold, higher), v, (v, v), 1, [v], float(threshold), higher, what,
+                    'exact count', detail)
 
 # %% ../nbs/08_verdicts.ipynb #4f744d5e
 def normal(estimate:float, stderr:float, threshold:float=0., higher:bool=True, what:str='', replicates:int=1,
@@ -214,7 +216,8 @@ class Resampled:
         "Decide the claim that `stat(data)` lies above (or below) `threshold`"
         point = float(np.mean([stat(f) for f in self.full]))
         values = [stat(x) for rs in self.resamples for x in rs]
-        return decide(values, threshold, higher, what, self.over, detail, spread=True, point=point, bounds=bounds, centre=centre)
+        return decide(values, threshold, higher, what, self.over, detail, spread=True, point=point, bounds=bounds,
+                      centre=centre)
 
 # %% ../nbs/08_verdicts.ipynb #c3b1bac6
 def resampled(data) -> Resampled:

@@ -115,7 +115,8 @@ class ModelSpec:
     parent:ModelSpec|None=None # the model this one starts from
     transform:str|None=None # a name in `TRANSFORMS`, applied to the parent before training
     transform_args:tuple=() # its arguments, as a dict or (name, value) pairs
-    patience:int|None=None # early stopping: keep the best epoch on the held-out part, stop after this many without gain
+    # early stopping: keep the best epoch on the held-out part, stop after this many without gain
+    patience:int|None=None
     # early stopping: fraction of the training subset held out, drawn at random (seeded by `seed`)
     holdout:float|None=None
     augment:str|None=None # a name in `AUGMENTATIONS` applied to every training minibatch, or None
@@ -197,7 +198,8 @@ def derive(self:ModelSpec, transform:str|None=None, # a name in `TRANSFORMS`, or
            **changes, # recipe and data fields that differ from the parent's (epochs, lr, optimizer, ...)
           ) -> ModelSpec:
     "The spec of a model that starts from this one's trained weights"
-    base = {f.name: getattr(self, f.name) for f in fields(self) if f.name in ('dataset', 'classes', 'arch', 'width', 'seed', 'options',
+    base = {f.name: getattr(self, f.name) for f in fields(self) if f.name in ('dataset', 'classes', 'arch', 'width',
+                                                                              'seed', 'options',
                                                                           'train_size', 'batch_size', 'augment')}
     return ModelSpec(**{**base, **changes}, parent=self, transform=transform, transform_args=transform_args or ())
 
@@ -244,7 +246,8 @@ def correct_items(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:in
      "subset of the items")
     was, dev = model.training, next(model.parameters()).device
     model.eval()
-    right = torch.cat([model(xb.to(dev)).argmax(1).cpu() == yb for xb, yb in zip(x.split(batch_size), y.split(batch_size))]) if len(y) else torch.zeros(0, dtype=torch.bool)
+    right = torch.cat([model(xb.to(dev)).argmax(1).cpu() == yb for xb, yb in zip(x.split(batch_size),
+                                                                                 y.split(batch_size))]) if len(y) else torch.zeros(0, dtype=torch.bool)
     model.train(was)
     return right
 
@@ -310,7 +313,8 @@ class ModelZoo:
 
     def split(self, spec:ModelSpec, train:bool=True) -> tuple[torch.Tensor, torch.Tensor]:
         "The spec's training subset, or the zoo's evaluation subset of its test split"
-        return _split(spec.dataset, train, spec.classes, spec.train_size if train else self.eval_limit, spec.seed if train else 0, self.data_root)
+        return _split(spec.dataset, train, spec.classes, spec.train_size if train else self.eval_limit,
+                      spec.seed if train else 0, self.data_root)
 
 # %% ../nbs/04_zoo.ipynb #b47f9dd4
 @patch
@@ -395,7 +399,8 @@ def _fit(self:ModelZoo, spec:ModelSpec, model, x, y, bar_position:int=0) -> dict
         except Exception: warnings.warn(f"ignoring unreadable partial checkpoint {ppath}")
     if xv is not None and run['best'] is None:  # the starting point counts: retraining never leaves a worse model
         run.update(best_accuracy=accuracy(model, xv, yv), best=_state(model))
-    bar = tqdm(total=len(y)*spec.epochs, initial=len(y)*run['epoch'], desc=f"train {spec.label}", unit='img', unit_scale=True,
+    bar = tqdm(total=len(y)*spec.epochs, initial=len(y)*run['epoch'], desc=f"train {spec.label}", unit='img',
+               unit_scale=True,
                leave=False, disable=not self.progress, position=bar_position)
     xd, yd = (x.to(self.device), y.to(self.device)) if self.device.type != 'cpu' else (x, y)
     for epoch in range(run['epoch'], spec.epochs):
@@ -417,7 +422,8 @@ def _fit(self:ModelZoo, spec:ModelSpec, model, x, y, bar_position:int=0) -> dict
     if xv is not None: model.load_state_dict(run['best'])
     return {'train_n': len(y), 'train_seconds': round(run['seconds'], 3), 'epochs_run': run['epoch'],
             'images_per_second': round(len(y)*max(run['epoch'], 1)/max(run['seconds'], 1e-9), 1)} | (
-           {'holdout_n': len(yv), 'best_epoch': run['best_epoch'], 'holdout_accuracy': run['best_accuracy']} if xv is not None else {})
+           {'holdout_n': len(yv), 'best_epoch': run['best_epoch'],
+            'holdout_accuracy': run['best_accuracy']} if xv is not None else {})
 
 # %% ../nbs/04_zoo.ipynb #7c4eaf85
 @patch
@@ -430,8 +436,10 @@ def train(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> dict:
     record = self._fit(spec, model.to(self.device), x, y, bar_position)
     tx, ty = self.split(spec, train=False)
     acc = accuracy(model, tx, ty)
-    atomic_write(ckpt, lambda t: torch.save({'spec': spec.to_dict(), 'state_dict': {k: v.cpu() for k, v in model.state_dict().items()}}, t))
-    meta = {'key': spec.key, 'label': spec.label, 'spec': spec.to_dict(), 'test_accuracy': acc, 'test_n': len(ty), **record,
+    atomic_write(ckpt, lambda t: torch.save({'spec': spec.to_dict(),
+                                             'state_dict': {k: v.cpu() for k, v in model.state_dict().items()}}, t))
+    meta = {'key': spec.key, 'label': spec.label, 'spec': spec.to_dict(), 'test_accuracy': acc, 'test_n': len(ty),
+            **record,
             'device': str(self.device), 'torch': torch.__version__, 'created': time.strftime('%Y-%m-%dT%H:%M:%S'),
             'checkpoint': ckpt.name, 'sha256': file_sha256(ckpt)} | ({'transform_info': info} if info else {})
     atomic_write(jpath, lambda t: t.write_text(json.dumps(meta, indent=1)))
@@ -456,7 +464,8 @@ def read_lock(path:Path) -> dict|None:
     except OSError: return None
     try: rec = json.loads(text) if text else None
     except ValueError: return None
-    return {'pid': rec} if isinstance(rec, int) else (rec if isinstance(rec, dict) and isinstance(rec.get('pid'), int) else None)
+    return {'pid': rec} if isinstance(rec, int) else (rec if isinstance(rec, dict) and isinstance(rec.get('pid'),
+                                                                                                  int) else None)
 
 # %% ../nbs/04_zoo.ipynb #ae5f0351
 def lock_is_stale(path:Path, holder:dict|None, grace:float=10.) -> bool:
@@ -490,7 +499,8 @@ def cluster_lock(name:str):
 def lock(self:ModelZoo, spec:ModelSpec, poll:float=0.5):
     ("Hold the training lock of `spec` (waiting while another live process holds it); on a cluster, its "
      "distributed lock first")
-    with cluster_lock(f'neuralrank-zoo-{spec.key}') as exclusive, self._file_lock(spec, exclusive, poll) as path: yield path
+    with cluster_lock(f'neuralrank-zoo-{spec.key}') as exclusive, self._file_lock(spec, exclusive, poll) as path:
+        yield path
 
 # %% ../nbs/04_zoo.ipynb #766e158d
 @patch
@@ -576,11 +586,15 @@ def checkpoint_state(self:ModelZoo, meta:dict) -> str:
 @patch
 def table(self:ModelZoo, check:bool=True # hash every checkpoint to say whether it is intact (False: skip the column)
          ):
-    "The zoo's models as a DataFrame: label, key, training set, accuracy, timings, and whether the checkpoint is intact"
+    ("The zoo's models as a DataFrame: label, key, training set, accuracy, timings, and whether the checkpoint is "
+     "intact")
     import pandas as pd
-    rows = [{'label': m['label'], 'key': m['key'], 'dataset': m['spec']['dataset'], 'classes': classes_str(check_classes(m['spec']['classes'])),
-             'arch': m['spec']['arch'], 'width': m['spec']['width'], 'train_n': m['train_n'], 'epochs': m['spec']['epochs'],
+    rows = [{'label': m['label'], 'key': m['key'], 'dataset': m['spec']['dataset'],
+             'classes': classes_str(check_classes(m['spec']['classes'])),
+             'arch': m['spec']['arch'], 'width': m['spec']['width'], 'train_n': m['train_n'],
+             'epochs': m['spec']['epochs'],
              'best_epoch': m.get('best_epoch'), # early stopping's kept epoch (None without it)
-             'test_accuracy': m['test_accuracy'], 'images_per_second': m['images_per_second']} | ({'checkpoint': self.checkpoint_state(m)} if check else {})
+             'test_accuracy': m['test_accuracy'],
+             'images_per_second': m['images_per_second']} | ({'checkpoint': self.checkpoint_state(m)} if check else {})
             for m in self.entries()]
     return pd.DataFrame(rows)
