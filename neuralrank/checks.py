@@ -80,9 +80,8 @@ def check_target(target:str, # e.g. 'mnist:0-4', 'fashion', './birds:0-2'
                  known:dict, # name or alias -> canonical dataset name
                 ) -> tuple[str|Path, tuple|None]:
     "`(dataset name or folder Path, classes)` for a target, or a clear error"
-    if not isinstance(target, (str, Path)) or not str(target).strip(): raise InputError("the target is empty: give a "
-                                                                                        "dataset such as mnist:0-4, "
-                                                                                        "or a folder path")
+    if not isinstance(target, (str, Path)) or not str(target).strip():
+        raise InputError("the target is empty: give a dataset such as mnist:0-4, or a folder path")
     s, classes = str(target).strip(), None
     head, sep, tail = s.rpartition(':')
     if sep and not re.fullmatch(r'[A-Za-z]', head):  # a Windows drive letter is not a class list
@@ -101,8 +100,8 @@ def check_layer(layer:int|str) -> int|str:
     "In Python a layer is an index (an int) or a module name (a non-empty str, digits included: `'8'` names child 8)"
     if isinstance(layer, bool): raise InputError(f"a layer is an index or a module name, got {layer!r}")
     if isinstance(layer, Integral): return int(layer)
-    if not isinstance(layer, str) or not layer.strip(): raise InputError("the layer is empty: give an index such as 5 "
-                                                                         "or -1, or a module name")
+    if not isinstance(layer, str) or not layer.strip():
+        raise InputError("the layer is empty: give an index such as 5 or -1, or a module name")
     return layer.strip()
 
 # %% ../nbs/00_checks.ipynb #cf660f0a
@@ -128,8 +127,8 @@ def check_write_dir(path, what:str) -> Path:
     while not base.exists(): base = base.parent
     if not base.is_dir(): raise InputError(f"{what} {p} lies under {base}, which is a file: choose another path")
     try: tempfile.TemporaryFile(dir=base).close()  # the only sure test, for root too
-    except OSError: raise InputError(f"{what} {p} cannot be written ({base} is not writable): "
-                                     "choose another path") from None
+    except OSError:
+        raise InputError(f"{what} {p} cannot be written ({base} is not writable): choose another path") from None
     return p
 
 # %% ../nbs/00_checks.ipynb #53da5054
@@ -182,11 +181,10 @@ def check_inputs(x, # inputs: a tensor or an array, one item per row
     "Non-empty, finite inputs with one whole-number label each; a clear error otherwise"
     n = len(x)
     if n == 0: raise InputError(f"{what} is empty: give at least one item")
-    bad = int((~torch.isfinite(x)).sum()) if isinstance(x, torch.Tensor) else int((~np.isfinite(np.asarray(x, dtype=float))).sum())
+    finite = torch.isfinite(x) if isinstance(x, torch.Tensor) else np.isfinite(np.asarray(x, dtype=float))
+    bad = int((~finite).sum())
     if bad: raise InputError(f"{what} has {bad} NaN or infinite values: check how the data were loaded")
     if len(y) != n: raise InputError(f"lengths disagree: {n} items in {what}, {len(y)} labels")
     yv = y.detach().cpu().numpy() if hasattr(y, 'detach') else np.asarray(y)
-    if yv.dtype.kind == 'f' and (np.isnan(yv).any() or (yv != np.round(yv)).any()): raise InputError("labels must be "
-                                                                                                     "whole class "
-                                                                                                     "numbers (no "
-                                                                                                     "NaN or fractions)")
+    if yv.dtype.kind == 'f' and (np.isnan(yv).any() or (yv != np.round(yv)).any()):
+        raise InputError("labels must be whole class numbers (no NaN or fractions)")

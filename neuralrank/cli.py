@@ -11,19 +11,22 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .checks import InputError, MissingInputError, is_path_like, check_classes, check_positive, check_target, check_read_dir, check_write_dir, check_count, check_layer, check_layer_arg
-from .data import DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, data_root as default_data_root
+from .checks import (InputError, MissingInputError, is_path_like, check_classes, check_positive,
+                               check_target, check_read_dir, check_write_dir, check_count, check_layer,
+                               check_layer_arg)
+from .data import (DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir,
+                             data_root as default_data_root)
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError
 from .store import atomic_write
 from .rank import neural_rank
-from .report import ReportRun, find_reports, run_report, write_index, verdict_counts, build_docs
+from .report import ReportRun, find_reports, write_index, verdict_counts, build_docs
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device, resolve_device, layer_outputs
 from .cluster import executor, check_cluster, train_task, score_task, run_reports
 from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost, with_ranks
-from .sampling import sample, check_options, TECHNIQUES, FIXED_SIZE
+from .sampling import sample, check_options, TECHNIQUES
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
 from . import __version__
 from torch import nn
@@ -62,8 +65,9 @@ def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
     ("The zoo's models grouped by input format (grey, size) -> [(name, meta, spec, model)], and the names of those "
      "without `layer` or D features")
     metas = zoo.entries()
-    if not metas: raise FileNotFoundError(f"zoo folder {zoo.folder} holds no trained models (no <key>.json files); "
-                                          "train some with `neuralrank reproduce` or ModelZoo.get")
+    if not metas:
+        raise FileNotFoundError(f"zoo folder {zoo.folder} holds no trained models (no <key>.json files); "
+                                "train some with `neuralrank reproduce` or ModelZoo.get")
     groups, skipped = {}, []
     for n, m in zip(_distinct_names(metas), metas):
         spec, model = ModelSpec.from_dict(m['spec']), zoo.load(m['key'])
@@ -77,8 +81,9 @@ def _zoo_groups(zoo:ModelZoo, layer, dim:int=1) -> tuple[dict, list[str]]:
         groups.setdefault((DATASETS[spec.dataset].grey, DATASETS[spec.dataset].size), []).append((n, m, spec, model))
     if not groups:
         try: resolve_layer(model, layer)
-        except (IndexError, KeyError) as e: raise InputError(f"no model in {zoo.folder} has layer {layer!r} (for "
-                                                             f"example: {e}); try --layer last-hidden") from None
+        except (IndexError, KeyError) as e:
+            raise InputError(f"no model in {zoo.folder} has layer {layer!r} (for "
+                             f"example: {e}); try --layer last-hidden") from None
         raise InputError(f"no model in {zoo.folder} has {dim} features at layer {layer!r} ({'; '.join(skipped[:4])}): "
                          "give a smaller --dim or another --layer")
     return groups, skipped
@@ -94,29 +99,38 @@ def _ranked(tables:list, target:str, ns:dict, layer, dim:int, ests:list, variant
             'skipped': skipped, 'neuralrank': __version__, 'torch': torch.__version__}
     return out, meta
 
+# %% ../nbs/28_cli.ipynb #b5e5d7fc
+def _rank_numbers(dim, limit, seed) -> tuple:
+    "The PCA dimension, the image limit and the seed of a ranking, checked"
+    limit = check_count(limit, '--limit', allow_none=True)
+    return check_count(dim, '--dim'), limit, check_count(seed, '--seed', minimum=0)
+
 # %% ../nbs/28_cli.ipynb #14a1239e
 def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` trains)
              target:str, # e.g. 'mnist:0-4', 'fashion', or an ImageFolder path[:classes]
              layer='last-hidden', # index (int) or module name (str), or 'last-hidden'
              dim:int=10, limit:int|None=None, device:str='auto', variant:str='standard', data_root=None, seed:int=0,
              progress:bool=True, # one progress bar over all models
-             estimator='silhouette', # a name in `neuralrank.estimators.ESTIMATORS`, several (comma-separated), or 'all'
-             cluster:str|None=None, # None: in this process; 'local:N' or a Dask scheduler's address: one task per model there
+             estimator='silhouette', # a name in `ESTIMATORS`, several (comma-separated), or 'all'
+             cluster:str|None=None, # None: in this process; 'local:N' or a Dask scheduler's address: a task per model
             ) -> tuple[pd.DataFrame, dict]:
     ("Algorithm 1 over every model of a zoo folder for a target: a sorted table, and what was run (models "
      "skipped included)")
     folder = check_read_dir(zoo_dir or user_cache_dir()/'zoo', 'zoo folder')
     name, classes = parse_target(target)
     layer = check_layer(layer)
-    dim, limit, seed = check_count(dim, '--dim'), check_count(limit, '--limit', allow_none=True), check_count(seed, '--seed', minimum=0)
+    dim, limit, seed = _rank_numbers(dim, limit, seed)
     ests, cluster = check_estimators(estimator), check_cluster(cluster)
     groups, skipped = _zoo_groups(ModelZoo(folder, device=device, progress=False, data_root=data_root), layer, dim)
-    bar, tables, ns = tqdm(total=sum(map(len, groups.values())), desc='ranking', unit='model', disable=not progress, file=sys.stderr), [], {}
+    n = sum(map(len, groups.values()))
+    bar = tqdm(total=n, desc='ranking', unit='model', disable=not progress, file=sys.stderr)
+    tables, ns = [], {}
     ex = executor(cluster)  # started once for all groups (in this process: nothing to start)
     try:
         for (grey, size), members in groups.items():
             bar.set_description(f"loading {target} ({'grey' if grey else 'RGB'} {size}x{size})")
-            x, y = load_split(name, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
+            x, y = load_split(name, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit,
+                              seed=seed)
             bar.set_description('ranking')
             if cluster is None:
                 t = neural_rank({n: mod for n, _, _, mod in members}, x, y, layer=layer, dim=dim, variant=variant,
@@ -142,23 +156,24 @@ def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefi
     "The model, a description of it, and its training dataset (zoo models) or None (files)"
     p = Path(model).expanduser()
     if not p.is_file() and (is_path_like(model) or p.suffix in ('.pt', '.pth', '.pkl')):
-        raise MissingInputError("model file "
-                                f"{p} does not exist" + (" (it is a folder)" if p.is_dir() else '') + ": give a file "
-                                                                                                      "saved with "
-                                                                                                      "torch.save(model, path), or a zoo key or label")
+        folder = " (it is a folder)" if p.is_dir() else ''
+        raise MissingInputError(f"model file {p} does not exist{folder}: give a file saved with "
+                                "torch.save(model, path), or a zoo key or label")
     if p.is_file():
         try: m = torch.load(p, map_location='cpu', weights_only=False)
         except AttributeError as e:
-            if '__main__' in str(e): raise InputError(f"cannot load model file {p}: its class was defined in the "
-                                                      "script or notebook that saved it "
-                                                      f"({str(e).splitlines()[0][:120]}); define the class in a "
-                                                      "module that can be imported here, then save it again") from None
+            if '__main__' in str(e):
+                raise InputError(f"cannot load model file {p}: its class was defined in the script or notebook that "
+                                 f"saved it ({str(e).splitlines()[0][:120]}); define the class in a module that can "
+                                 f"be imported here, then save it again") from None
             raise InputError(f"cannot load model file {p} ({type(e).__name__}: {str(e)[:120]}): its class must be "
                              "importable where it is loaded") from None
-        except Exception as e: raise InputError(f"cannot load model file {p} ({type(e).__name__}): save a whole "
-                                                "module with torch.save(model, path)") from None
-        if not isinstance(m, nn.Module): raise InputError(f"{p} holds a {type(m).__name__}, not a model: save the "
-                                                          "module itself with torch.save(model, path)")
+        except Exception as e:
+            raise InputError(f"cannot load model file {p} ({type(e).__name__}): save a whole "
+                             "module with torch.save(model, path)") from None
+        if not isinstance(m, nn.Module):
+            raise InputError(f"{p} holds a {type(m).__name__}, not a model: save the "
+                             "module itself with torch.save(model, path)")
         return m.to(resolve_device(device)).eval(), str(p), None
     zoo = ModelZoo(check_read_dir(zoo_dir or user_cache_dir()/'zoo', 'zoo folder'), device=device, progress=False)
     hits = [m for m in zoo.entries() if m['key'].startswith(model) or m['label'] == model]
@@ -167,8 +182,8 @@ def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefi
     if len(hits) > 1: raise InputError(f"{model!r} matches {len(hits)} zoo models "
                                        f"({', '.join(h['key'][:8] + ' ' + h['label'] for h in hits[:6])}): "
                                        "give more of the key")
-    return zoo.load(hits[0]['key']), (f"{hits[0]['label']} "
-                                      f"[{hits[0]['key']}]"), ModelSpec.from_dict(hits[0]['spec']).dataset
+    hit = hits[0]
+    return zoo.load(hit['key']), f"{hit['label']} [{hit['key']}]", ModelSpec.from_dict(hit['spec']).dataset
 
 # %% ../nbs/28_cli.ipynb #79512c69
 def _target_images(model, target:str, dataset:str|None, limit, seed, data_root, train=False):
@@ -176,14 +191,14 @@ def _target_images(model, target:str, dataset:str|None, limit, seed, data_root, 
     name, classes = parse_target(target)
     fmt = DATASETS[dataset] if dataset else (DATASETS[name] if isinstance(name, str) else None)
     grey = _input_grey(model, fmt.grey if fmt else True, target, warn=not train)
-    x, y = load_split(name, train=train, classes=classes, root=data_root, limit=limit, seed=seed, grey=grey, size=fmt.size if fmt else None)
+    x, y = load_split(name, train=train, classes=classes, root=data_root, limit=limit, seed=seed, grey=grey,
+                      size=fmt.size if fmt else None)
     try:
         with torch.no_grad(): out = model.eval()(x[:2].to(model_device(model)))
     except RuntimeError as e:
         raise InputError(f"the model cannot read {target} images of shape {tuple(x.shape[1:])} "
-                         f"({str(e).splitlines()[0][:160]}): give a target in the "
-                         "format it was trained on, or a model that reads this size (an adaptive pooling before its "
-                         "dense layers does)") from None
+                         f"({str(e).splitlines()[0][:160]}): give a target in the format it was trained on, or a "
+                         f"model that reads this size (an adaptive pooling before its dense layers does)") from None
     return x, y, out
 
 # %% ../nbs/28_cli.ipynb #c40f2003
@@ -199,10 +214,9 @@ def _input_grey(model, grey:bool, target:str, warn:bool=True) -> bool:
      "convolution reads the other")
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
     if conv is None or conv.in_channels not in (1, 3) or (conv.in_channels == 1) == grey: return grey
+    how = "each grey value is given in all three channels" if grey else "they are converted to grey (ITU-R 601 luma)"
     if warn: warnings.warn(f"the model reads {'grey' if conv.in_channels == 1 else 'RGB'} images and {target}'s are "
-                           f"{'grey' if grey else 'RGB'}: "
-                           + ("each grey value is given in "
-                              "all three channels" if grey else "they are converted to grey (ITU-R 601 luma)"))
+                           f"{'grey' if grey else 'RGB'}: {how}")
     return conv.in_channels == 1
 
 # %% ../nbs/28_cli.ipynb #70b6ca86
@@ -217,9 +231,9 @@ def class_labels(out, # the model's output for the first two images
                          "sample need class logits, one row of scores per image")
     C, k = out.shape[1], (len(classes) if classes else int(y.max()) + 1)
     if classes and C != k:
-        if C <= max(classes): raise InputError(f"the model has {C} outputs and {target} asks for classes "
-                                               f"{list(classes)}: "
-                                               f"give a model trained on those {k} classes, or classes below {C}")
+        if C <= max(classes):
+            raise InputError(f"the model has {C} outputs and {target} asks for classes {list(classes)}: give a model "
+                             f"trained on those {k} classes, or classes below {C}")
         return torch.as_tensor(classes)[y]  # the model scores the dataset's classes by their own numbers: keep them
     if C < k: raise InputError(f"the model has {C} output{'s'[:C != 1]}, fewer than the {k} classes of {target}: give "
                                "the model's own target or a class subset")
@@ -237,10 +251,8 @@ def _check_budget(costs:dict, budget:float|None, layer:str, log=None):
     if budget is not None and total > budget:
         slow = max(costs.values(), key=lambda c: c['seconds'])
         raise InputError(f"ranking {layer}'s units would take about {_duration(total)} here ({slow['method']}: "
-                         f"{slow['work']}), more than "
-                         f"--budget {budget:.0f} s: give --budget {math.ceil(total*1.5)} to run it, or fewer "
-                         "images (--limit), "
-                         "--permutations or methods")
+                         f"{slow['work']}), more than --budget {budget:.0f} s: give --budget {math.ceil(total*1.5)} "
+                         f"to run it, or fewer images (--limit), --permutations or methods")
 
 # %% ../nbs/28_cli.ipynb #f1ff892e
 def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
@@ -250,12 +262,13 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
                  limit:int|None=1000, # target images (test split; the switches learn on as many training images)
                  zoo_dir=None, device:str='auto', data_root=None, seed:int=0,
                  options:dict|None=None, # per method, options for `unit_scores` (Shapley: estimate, permutations, ...)
-                 budget:float|None=600, # refuse, before any work, a run estimated to take longer (seconds; None: no bound)
+                 budget:float|None=600, # refuse, before any work, a longer run by estimate (seconds; None: no bound)
                  log=None, # called with one line per method: what it will do and about how long it takes
                 ) -> tuple[pd.DataFrame, dict]:
     "Scores and ranks of the units of `layer` of a saved or zoo model, for a target; and what was used"
     methods = check_methods(methods)  # every name, before any work
-    seed, budget = check_count(seed, '--seed', minimum=0), None if budget is None else check_positive(budget, '--budget')
+    seed = check_count(seed, '--seed', minimum=0)
+    budget = None if budget is None else check_positive(budget, '--budget')
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit = check_layer(layer), check_count(limit, '--limit', allow_none=True)
     name, mod = layer_module(net, layer)
@@ -286,9 +299,10 @@ def rank_models(models:list, # files saved with torch.save(model, path), or zoo 
                ) -> tuple[pd.DataFrame, dict]:
     "Algorithm 1 over models named one by one: a sorted table, and what was run"
     layer, ests = check_layer(layer), check_estimators(estimator)
-    dim, limit, seed = check_count(dim, '--dim'), check_count(limit, '--limit', allow_none=True), check_count(seed, '--seed', minimum=0)
+    dim, limit, seed = _rank_numbers(dim, limit, seed)
     tables, ns = [], {}
-    for arg, name in zip(tqdm(models, desc='ranking', unit='model', disable=not progress, file=sys.stderr), _model_names(models)):
+    bar = tqdm(models, desc='ranking', unit='model', disable=not progress, file=sys.stderr)
+    for arg, name in zip(bar, _model_names(models)):
         model, desc, dataset = load_user_model(arg, zoo_dir, device)
         x, y, _ = _target_images(model, target, dataset, limit, seed, data_root)
         t = neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False, estimator=ests)
@@ -316,7 +330,8 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     layer, limit, k = check_layer(layer), check_count(limit, '--limit', allow_none=True), check_count(k, 'k')
     name = resolve_layer(net, layer)
     # indices -> names
-    layers = [resolve_layer(net, l) for l in query_layers] if query_layers else [n for n, _ in net.named_children()][:-1] or [name]
+    hidden = [n for n, _ in net.named_children()][:-1] or [name]
+    layers = [resolve_layer(net, l) for l in query_layers] if query_layers else hidden
     x, y = _target_for(net, target, dataset, limit, seed, data_root)
     # the full-set answers and the items' values, one pass
     full, pred, values = full_aggregates(net, x, y, layers, keep=[*layers, name])
@@ -329,16 +344,13 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     idx = sample(technique, values[name].numpy(), y.numpy(), pred.numpy(), frac, seed=seed, **options)
     base = sample('random', values[name].numpy(), y.numpy(), pred.numpy(), len(idx)/len(y), seed=seed)
     wrong = (y != pred).numpy()
-    t = pd.DataFrame({f'{technique}': {'size': len(idx), 'wrong': int(wrong[idx].sum()),
-                                       **query_summary(full, aggregate(qvals, y, pred, n_classes, idx), k)},
-                      'random (same size)': {'size': len(base), 'wrong': int(wrong[base].sum()),
-                                             **query_summary(full, aggregate(qvals, y, pred, n_classes, base),
-                                                             k)}}).T.astype({'size': int, 'wrong': int})
+    def row(i):
+        return ({'size': len(i), 'wrong': int(wrong[i].sum())}
+                | query_summary(full, aggregate(qvals, y, pred, n_classes, i), k))
+    t = pd.DataFrame({f'{technique}': row(idx), 'random (same size)': row(base)}).T.astype({'size': int, 'wrong': int})
     meta = {'model': desc, 'latent layer': name, 'query layers': layers, 'target': target, 'n': len(y),
-            'wrong in test set': int(wrong.sum()),
-            'technique': technique, 'frac': frac, 'k': k, 'S1 leaves out (no '
-                                                          'more neurons than k)': skipped, 'seed': seed,
-                                                          'neuralrank': __version__}
+            'wrong in test set': int(wrong.sum()), 'technique': technique, 'frac': frac, 'k': k,
+            "S1 leaves out (no more neurons than k)": skipped, 'seed': seed, 'neuralrank': __version__}
     return idx, t, meta
 
 # %% ../nbs/28_cli.ipynb #6878a440
@@ -424,7 +436,7 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
               seeds:int|None=None, # model seeds per paper, from `seed` on (None: each profile's own)
               options:dict|None=None, # papers' own options by name, e.g. {'variant': 'centroid'}
               progress:bool=True, # one overall progress bar on the console (else a plain line per step)
-              cluster:str|None=None, # None: in this process; 'local:N' or a Dask scheduler's address: zoo training and reports there
+              cluster:str|None=None, # None: here; 'local:N' or a Dask scheduler's address: training and reports there
              ) -> tuple[list[ReportRun], Path]:
     "Train the shared zoo, run the report notebooks, write the index; returns the runs and the index path"
     plan, seed = plan_reports(only), check_count(seed, '--seed', minimum=0)
@@ -459,8 +471,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
               'zoo training (s)': round(t_zoo, 1),
               'total (s)': round(time.time() - t0, 1), 'torch': torch.__version__, 'cpus': os.cpu_count(),
               'machine': platform.machine(), 'date': time.strftime('%Y-%m-%d %H:%M')}
-    return [r for _, rs in groups for r in rs], write_index(groups, out, header, 'neuralrank: '
-                                                                                 'paper reproductions', zoos)
+    index = write_index(groups, out, header, "neuralrank: paper reproductions", zoos)
+    return [r for _, rs in groups for r in rs], index
 
 # %% ../nbs/28_cli.ipynb #cb6b14f2
 def _reproduce_parser(sub):
@@ -469,19 +481,20 @@ def _reproduce_parser(sub):
     profiles = list(dict.fromkeys(k for p in papers for k in p.profiles))
     r.add_argument('--profile', default='quick', choices=profiles,
                    help=f"scale: {', '.join(profiles)} (default quick)")
-    r.add_argument('--only', default=None, help='comma-separated reports: table2, neuralrank:table2 or '
-                                                'neuralrank_table2 (default: all)')
+    r.add_argument('--only', default=None,
+                   help="comma-separated reports: table2, neuralrank:table2 or neuralrank_table2 (default: all)")
     r.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:1, ...')
     r.add_argument('--out', default=None, help='output folder (default: ./reproduce-<profile>)')
     r.add_argument('--zoo', default=None, help='shared model zoo folder (default: the user cache)')
     r.add_argument('--data-root', default=None, help='data root (default: NEURALRANK_DATA, else the user cache)')
-    r.add_argument('--seed', type=int, default=0, help='the first model seed, and the seed of every subset and '
-                                                       'sample (default 0)')
-    r.add_argument('--cluster', default=None, help='local:N (N worker processes here) or a Dask scheduler address '
-                                                   'tcp://host:port: zoo training and reports run there (default: '
-                                                   'in this process)')
-    r.add_argument('--seeds', type=int, default=None, help="model seeds per paper, from --seed on; each is trained as "
-                                                           "its own zoo entry (default: the profile's)")
+    r.add_argument('--seed', type=int, default=0,
+                   help="the first model seed, and the seed of every subset and sample (default 0)")
+    r.add_argument('--cluster', default=None,
+                   help="local:N (N worker processes here) or a Dask scheduler address tcp://host:port: zoo training "
+                        "and reports run there (default: in this process)")
+    r.add_argument('--seeds', type=int, default=None,
+                   help="model seeds per paper, from --seed on; each is trained as "
+                        "its own zoo entry (default: the profile's)")
     for p in papers:
         for k, o in p.options.items():
             r.add_argument(f"--{k.replace('_', '-')}", dest=f'opt_{k}', default=o.default, choices=o.choices or None,
@@ -491,35 +504,35 @@ def _reproduce_parser(sub):
 def _rank_parser(sub):
     k = sub.add_parser('rank', help='rank the models of a zoo folder for a target set')
     k.add_argument('--zoo', default=None, help='zoo folder (default: the user cache, where reproduce trains)')
-    k.add_argument('--model', action='append', default=None, help='rank these models instead of a whole '
-                                                                  'zoo (repeat it): '
-                   'a file saved with torch.save(model, path), or a zoo key (prefix) or label')
-    k.add_argument('--target', required=True, help="target: mnist:0-4, fashion, cifar10:5-9, or an "
-                                                   "ImageFolder path[:classes]")
-    k.add_argument('--layer', default='last-hidden', help="a number is an index (5: L5 of the paper CNN), anything "
-                                                          "else a module name; "
-                   "default last-hidden: each model's last latent layer, else the input of its last Linear")
+    k.add_argument('--model', action='append', default=None,
+                   help="rank these models instead of a whole zoo (repeat it): a file saved with torch.save(model, "
+                        "path), or a zoo key (prefix) or label")
+    k.add_argument('--target', required=True,
+                   help="target: mnist:0-4, fashion, cifar10:5-9, or an ImageFolder path[:classes]")
+    k.add_argument('--layer', default='last-hidden',
+                   help="a number is an index (5: L5 of the paper CNN), anything else a module name; default "
+                        "last-hidden: each model's last latent layer, else the input of its last Linear")
     k.add_argument('--seed', type=int, default=0, help='seed of the --limit subset')
     k.add_argument('--dim', type=int, default=10, help='PCA dimension D (default 10)')
     k.add_argument('--limit', type=int, default=None, help='use a seeded random subset of this many target images')
-    k.add_argument('--variant', default='standard', choices=['standard', 'centroid'], help="the silhouette's "
-                                                                                           "definition "
-                                                                                           "(default standard)")
-    k.add_argument('--estimator', default='silhouette', help=f"{', '.join(ESTIMATORS)}; several comma-separated "
-                                                             "(sorted by the first), or all (default silhouette)")
+    k.add_argument('--variant', default='standard', choices=['standard', 'centroid'],
+                   help="the silhouette's definition (default standard)")
+    k.add_argument('--estimator', default='silhouette',
+                   help=f"{', '.join(ESTIMATORS)}; several comma-separated "
+                        "(sorted by the first), or all (default silhouette)")
     k.add_argument('--device', default='auto')
-    k.add_argument('--cluster', default=None, help='local:N or a Dask scheduler address: one task per model there '
-                                                   '(default: in this process)')
+    k.add_argument('--cluster', default=None,
+                   help="local:N or a Dask scheduler address: one task per model there (default: in this process)")
     k.add_argument('--data-root', default=None)
-    k.add_argument('--json', action='store_true', help='print JSON (the run metadata and the ranking) '
-                                                       'instead of a table')
+    k.add_argument('--json', action='store_true',
+                   help="print JSON (the run metadata and the ranking) instead of a table")
 
 # %% ../nbs/28_cli.ipynb #2626c3fa
 def _model_command(sub, name:str, help:str, layer:str, target:str):
     "A subcommand about one layer of a user's model: --model, --layer, --target, and where models and data live"
     k = sub.add_parser(name, help=help)
-    k.add_argument('--model', required=True, help='a file saved with torch.save(model, path), or a zoo key '
-                                                  '(prefix) or label')
+    k.add_argument('--model', required=True,
+                   help="a file saved with torch.save(model, path), or a zoo key (prefix) or label")
     k.add_argument('--layer', required=True, help=layer)
     k.add_argument('--target', required=True, help=target)
     k.add_argument('--zoo', default=None, help='zoo folder for zoo models (default: the user cache)')
@@ -529,58 +542,55 @@ def _model_command(sub, name:str, help:str, layer:str, target:str):
 
 # %% ../nbs/28_cli.ipynb #51317336
 def _neurons_parser(sub):
-    k = _model_command(sub, 'neurons', "rank the units of one layer of a "
-                                       "saved or zoo model", 'module name (fc2, features.3) or index',
+    k = _model_command(sub, 'neurons', "rank the units of one layer of a saved or zoo model",
+                       'module name (fc2, features.3) or index',
                        'the data that defines importance: mnist, fashion:0-4, ./folder')
-    k.add_argument('--method', default='shapley', help=f"comma-separated: {', '.join(UNIT_RANKINGS)}, or all "
-                                                       "(default shapley)")
-    k.add_argument('--estimate', default=None, choices=['exact', 'truncated', 'permutation'], help='Shapley: exact up '
-                                                                                                   'to 25 units, else '
-                                                                                                   'permutation (default)')
+    k.add_argument('--method', default='shapley',
+                   help=f"comma-separated: {', '.join(UNIT_RANKINGS)}, or all (default shapley)")
+    k.add_argument('--estimate', default=None, choices=['exact', 'truncated', 'permutation'],
+                   help="Shapley: exact up to 25 units, else permutation (default)")
     k.add_argument('--permutations', type=int, default=None, help='Shapley permutation budget (default 1000)')
     k.add_argument('--limit', type=int, default=1000, help='target images (default 1000)')
-    k.add_argument('--seed', type=int, default=0, help='seed of the --limit subset, the permutations and the random '
-                                                       'ranking (default 0)')
-    k.add_argument('--budget', type=float, default=600, help='refuse a run estimated to take longer than this many '
-                                                             'seconds (default 600)')
+    k.add_argument('--seed', type=int, default=0,
+                   help="seed of the --limit subset, the permutations and the random ranking (default 0)")
+    k.add_argument('--budget', type=float, default=600,
+                   help="refuse a run estimated to take longer than this many seconds (default 600)")
     k.add_argument('--json', action='store_true', help='print JSON (with the run metadata) instead of a table')
 
 # %% ../nbs/28_cli.ipynb #60d3909b
 def _sample_parser(sub):
     k = _model_command(sub, 'sample', "sample a model's test set in its latent space and score the sample on the "
-                                      "diagnosis queries",
-                       'the latent layer: module '
-                       'name (fc2) or index', 'the test set: mnist, fashion:0-4, galaxy-zoo1, ./folder')
+                       "diagnosis queries", "the latent layer: module name (fc2) or index",
+                       'the test set: mnist, fashion:0-4, galaxy-zoo1, ./folder')
     k.add_argument('--technique', default='max_margin', help=f"one of {', '.join(TECHNIQUES)} (default max_margin)")
     k.add_argument('--frac', type=float, default=0.05, help='sample size as a fraction of the test set (default 0.05)')
     k.add_argument('--j', type=float, default=None, help='GMM and MaxMargin: share from the outlier end (default 0.7)')
     k.add_argument('--k', type=int, default=10, help='top-K of the S1 query (default 10)')
-    k.add_argument('--layers', default=None, help='comma-separated layers the queries cover (default: the '
-                                                  'hidden children)')
+    k.add_argument('--layers', default=None,
+                   help="comma-separated layers the queries cover (default: the hidden children)")
     k.add_argument('--limit', type=int, default=None, help='a seeded subset of this many test images (default: all)')
     k.add_argument('--out', default=None, help='write the sampled row indices to this CSV file')
     k.add_argument('--seed', type=int, default=0)
-    k.add_argument('--json', action='store_true', help='print JSON (with the run metadata and the indices) '
-                                                       'instead of a table')
+    k.add_argument('--json', action='store_true',
+                   help="print JSON (with the run metadata and the indices) instead of a table")
 
 # %% ../nbs/28_cli.ipynb #99538c17
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog='neuralrank', description='Rank model zoos by latent-space silhouette and '
-                                                                'reproduce the papers behind it.')
+    about = 'Rank model zoos by latent-space silhouette and reproduce the papers behind it.'
+    ap = argparse.ArgumentParser(prog='neuralrank', description=about)
     sub = ap.add_subparsers(dest='cmd', required=True)
     _reproduce_parser(sub)
     _rank_parser(sub)
     _neurons_parser(sub)
     _sample_parser(sub)
-    sub.add_parser('zoo', help='list the '
-                               'models of a zoo folder').add_argument('--zoo', default=None, help='zoo folder '
-                                                                                                  '(default: the user cache)')
+    z = sub.add_parser('zoo', help="list the models of a zoo folder")
+    z.add_argument('--zoo', default=None, help='zoo folder (default: the user cache)')
     d = sub.add_parser('docs', help='run the library notebooks and render them, with an index, as HTML pages')
     d.add_argument('--out', default='docs', help='output folder (default: ./docs)')
-    d.add_argument('--no-execute', dest='execute', action='store_false', help='render the notebooks as saved, '
-                                                                              'without running them')
-    d.add_argument('--save-outputs', action='store_true', help='developers: write each run\'s outputs back into the '
-                                                               'notebooks (cleaned as nbdev_clean does)')
+    d.add_argument('--no-execute', dest='execute', action='store_false',
+                   help="render the notebooks as saved, without running them")
+    d.add_argument('--save-outputs', action='store_true',
+                   help="developers: write each run\'s outputs back into the notebooks (cleaned as nbdev_clean does)")
     return ap
 
 # %% ../nbs/28_cli.ipynb #ac91d747
@@ -590,8 +600,7 @@ def _rank_header(meta:dict) -> str:
     ests = meta['estimator'] if isinstance(meta['estimator'], list) else [meta['estimator']]
     how = ', '.join(f"{e} ({meta['variant']}, {meta['metric']})" if e == 'silhouette' else e for e in ests)
     lines = [f"# target {meta['target']}, n={n}; layer {meta['layer']}; D={meta['dim']}; "
-             f"{how}{'; sorted by ' + ests[0] if len(ests) > 1 else ''}; "
-             f"{meta['models']} models from {meta['zoo']}"]
+             f"{how}{'; sorted by ' + ests[0] if len(ests) > 1 else ''}; {meta['models']} models from {meta['zoo']}"]
     if meta['skipped']: lines.append(f"# skipped {len(meta['skipped'])} model{'s' * (len(meta['skipped']) > 1)}: "
                                      f"{', '.join(meta['skipped'])}")
     return '\n'.join(lines)
@@ -601,9 +610,11 @@ def _cmd_rank(args) -> int:
     how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root,
            args.seed)
     if args.model:
-        t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator, zoo_dir=args.zoo)
+        t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator,
+                              zoo_dir=args.zoo)
     else:
-        t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator, cluster=args.cluster)
+        t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator,
+                           cluster=args.cluster)
     if args.json: print(json.dumps({**meta, 'ranking': t.to_dict(orient='records')}, indent=1))
     else:
         print(_rank_header(meta))
@@ -620,8 +631,8 @@ def _cmd_neurons(args) -> int:
     opts |= {'switches': {}, 'random': {'seed': args.seed}}
     if args.seed: opts['shapley']['seed'] = args.seed
     for m in ('shapley', 'switches'): opts[m]['progress'] = True  # a bar on a terminal, a line per 30 s in a log
-    t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo, args.device, args.data_root,
-                           args.seed, options=opts, budget=args.budget,
+    t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo,
+                           args.device, args.data_root, args.seed, options=opts, budget=args.budget,
                            log=lambda line: print(f"# {line}", file=sys.stderr))
     if args.json: print(json.dumps({**meta, 'units_ranked': t.reset_index().to_dict(orient='records')}, indent=1))
     else:
@@ -639,17 +650,17 @@ def _cmd_sample(args) -> int:
         if out.is_dir(): raise InputError(f"--out {out} is a folder: give a file name such as {out/'indices.csv'}")
     layers = [check_layer_arg(l) for l in args.layers.split(',') if l.strip()] if args.layers else None
     opts = {} if args.j is None else {'j': args.j}
-    idx, t, meta = sample_test_set(args.model, check_layer_arg(args.layer), args.target, args.technique, args.frac, layers, args.k, args.limit,
-                                   args.zoo, args.device, args.data_root, args.seed, **opts)
+    idx, t, meta = sample_test_set(args.model, check_layer_arg(args.layer), args.target, args.technique, args.frac,
+                                   layers, args.k, args.limit, args.zoo, args.device, args.data_root, args.seed,
+                                   **opts)
     if out: atomic_write(out, lambda p: pd.DataFrame({'index': idx}).to_csv(p, index=False))
     if args.json:
         print(json.dumps({**meta, 'scores': t.reset_index(names='sample').to_dict(orient='records'),
                           'indices': idx.tolist()}, indent=1))
     else:
         print(f"# {meta['model']}, latent {meta['latent layer']}; target {meta['target']}, n={meta['n']} "
-              f"({meta['wrong in test set']} wrong); "
-              f"queries over {', '.join(meta['query layers'])}; S1 precision (higher better), S2 cosine and S3 "
-              "Jensen-Shannon distances (lower better)")
+              f"({meta['wrong in test set']} wrong); queries over {', '.join(meta['query layers'])}; S1 precision "
+              f"(higher better), S2 cosine and S3 Jensen-Shannon distances (lower better)")
         print(t.to_string(float_format=lambda v: f'{v:.4f}'))
         if out: print(f"# {len(idx)} indices written to {out}")
     return 0
@@ -672,7 +683,8 @@ def _cmd_docs(args) -> int:
 # %% ../nbs/28_cli.ipynb #900ae917
 def _cmd_reproduce(args) -> int:
     options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
-    runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, check_count(args.seeds, '--seeds', allow_none=True),
+    seeds = check_count(args.seeds, '--seeds', allow_none=True)
+    runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, seeds,
                             options, progress=sys.stderr.isatty(), cluster=args.cluster)
     failed = [r.name for r in runs if not r.ok]
     print(f"index: {index}", file=sys.stderr)

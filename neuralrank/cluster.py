@@ -30,8 +30,7 @@ def check_cluster(cluster:str|None) -> str|None:
         return cluster
     if re.fullmatch(r'(tcp|tls|ucx)://[\w.\-\[\]:]+:\d+', cluster): return cluster
     raise InputError(f"--cluster must be local:N (N worker processes on this machine) or a scheduler's address such "
-                     f"as "
-                     f"tcp://10.0.0.5:8786, got {cluster!r}")
+                     f"as tcp://10.0.0.5:8786, got {cluster!r}")
 
 # %% ../nbs/10_cluster.ipynb #b35d8e38
 class InProcess:
@@ -81,9 +80,9 @@ class DaskExecutor(InProcess):
         if self.name.startswith('local:'): self._start_local(int(self.name[6:]))
         else:
             try: self.client = Client(self.name, timeout=30)
-            except OSError as e: raise InputError(f"cannot reach the Dask scheduler at {self.name} "
-                                                  f"({type(e).__name__}): start it with "
-                                                  "`dask scheduler`, or give --cluster local:N") from None
+            except OSError as e:
+                raise InputError(f"cannot reach the Dask scheduler at {self.name} ({type(e).__name__}): start it "
+                                 f"with `dask scheduler`, or give --cluster local:N") from None
 
     def _start_local(self, n:int):
         "N worker processes on 127.0.0.1, each at this process's threads and with one report slot"
@@ -152,7 +151,8 @@ def score_task(zoo_dir:str, key:str, name:str, # the zoo, the model's key, and i
               ):
     "One model's row of the `rank` table"
     model = ModelZoo(zoo_dir, device=device, progress=False, data_root=data_root).load(key)
-    x, y = load_split(dataset, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit, seed=seed)
+    x, y = load_split(dataset, train=False, classes=classes, root=data_root, grey=grey, size=size, limit=limit,
+                      seed=seed)
     return neural_rank({name: model}, x, y, layer=layer, dim=dim, variant=variant, progress=False,
                        estimator=estimators)
 

@@ -85,8 +85,8 @@ def _out_units(m:nn.Module) -> int: return m.out_channels if isinstance(m, nn.Co
 def _checked_keep(name:str, idx, N:int) -> torch.Tensor:
     "Sorted unit indices to keep, refused unless they are 1 to N distinct indices in 0..N-1"
     idx = torch.as_tensor(sorted({int(i) for i in idx}), dtype=torch.long)
-    if len(idx) == 0 or idx.min() < 0 or idx.max() >= N: raise InputError(f"keep for {name} must be between 1 and {N} "
-                                                                          f"unit indices in 0..{N-1}")
+    if len(idx) == 0 or idx.min() < 0 or idx.max() >= N:
+        raise InputError(f"keep for {name} must be between 1 and {N} unit indices in 0..{N-1}")
     return idx
 
 # %% ../nbs/16_compress.ipynb #5afcc8a7
@@ -128,9 +128,8 @@ def graph_prune(model:nn.Module, # any model Torch-Pruning can trace
         for it in g:
             m = it.dep.target.module
             if _out_pruned(it) and isinstance(m, nn.Module) and owner.setdefault(m, layer) != layer:
-                raise InputError(f"{layer} and {owner[m]} share their channels (Torch-Pruning prunes "
-                                 "them as one group, "
-                                 "e.g. through a residual addition): keep units in one of them")
+                raise InputError(f"{layer} and {owner[m]} share their channels (Torch-Pruning prunes them as one "
+                                 f"group, e.g. through a residual addition): keep units in one of them")
         groups.append(g)
     for g in groups: g.prune()
     return out.train(model.training)
@@ -145,8 +144,9 @@ def prune_units(model:nn.Module, # any classifier
         out = copy.deepcopy(model)
         for layer, idx in keep.items(): _chain_prune(out, layer, idx)
         return out
-    if example is None: raise InputError("the model is not a chain of nn.Sequential: give an input batch (example=) "
-                                         "so Torch-Pruning can trace its graph")
+    if example is None:
+        raise InputError("the model is not a chain of nn.Sequential: give an input batch (example=) "
+                         "so Torch-Pruning can trace its graph")
     return graph_prune(model, keep, example)
 
 # %% ../nbs/16_compress.ipynb #6893d0c8
@@ -257,8 +257,9 @@ def pruned_spec(parent:ModelSpec, # the trained network
                 **changes, # further changes to `RETRAIN` (patience, ...)
                ) -> ModelSpec:
     "The zoo spec of `parent` pruned to `keep` and retrained with one of `RECIPES`"
-    if recipe not in RECIPES: raise InputError(f"unknown retraining recipe {recipe!r}: use "
-                                               f"{', '.join(map(repr, RECIPES))}")
+    if recipe not in RECIPES:
+        raise InputError(f"unknown retraining recipe {recipe!r}: use {', '.join(map(repr, RECIPES))}")
+    # the paper's recipe is left out so that the keys of models trained before recipes had names stay the same
     args = ({layer: [int(i) for i in idx] for layer, idx in keep.items()} | ({'ranking': ranking} if ranking else {})
-            | ({'recipe': recipe} if recipe != 'paper' else {}))  # the paper's recipe keeps the keys of models trained before recipes had names
+            | ({'recipe': recipe} if recipe != 'paper' else {}))
     return parent.derive('prune', args, epochs=epochs, **(RETRAIN | RECIPES[recipe] | changes))

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checks import InputError, MissingInputError, check_classes, check_count, check_read_dir, is_path_like, open_image
+from .checks import (InputError, MissingInputError, check_classes, check_count, check_read_dir, is_path_like,
+                               open_image)
 from .store import atomic_write
 
 # %% auto #0
@@ -84,8 +85,8 @@ def image_folder_files(folder:Path) -> tuple[list[Path], list[int], list[str]]:
         fs = sorted(f for f in (folder/c).rglob('*') if f.suffix.lower() in IMAGE_EXTS)
         files += fs
         labels += [i]*len(fs)
-    if not files: raise MissingInputError(f"image folder {folder} holds no images in class sub-folders "
-                                          "(<class>/<image>)")
+    if not files:
+        raise MissingInputError(f"image folder {folder} holds no images in class sub-folders (<class>/<image>)")
     return files, labels, classes
 
 # %% ../nbs/02_data.ipynb #531f574a
@@ -135,8 +136,7 @@ def _cache_images(cfile:Path, x, y):
     try: atomic_write(cfile, lambda t: torch.save({'x': x, 'y': y}, t))
     except (OSError, RuntimeError) as e:
         warnings.warn(f"could not cache decoded images in {cfile.parent} ({type(e).__name__}: {str(e)[:80]}): going "
-                      "on without the cache; "
-                      "set NEURALRANK_CACHE to a writable folder to keep them")
+                      f"on without the cache; set NEURALRANK_CACHE to a writable folder to keep them")
 
 # %% ../nbs/02_data.ipynb #aa874aa5
 def to_float_images(x:torch.Tensor, # uint8 images (N, C, H, W)
@@ -210,18 +210,20 @@ def _cifar10(root, train, download):
         try:
             ds = _quiet(lambda: torchvision.datasets.CIFAR10(str(root), train=train,
                                                              download=download and not official.exists()))
-            return torch.as_tensor(ds.data).permute(0, 3, 1, 2).contiguous(), torch.as_tensor(ds.targets, dtype=torch.long)
+            x = torch.as_tensor(ds.data).permute(0, 3, 1, 2).contiguous()
+            return x, torch.as_tensor(ds.targets, dtype=torch.long)
         except Exception as e:
-            if not jpeg.exists(): raise DataNotFoundError('cifar10', root, "no cifar-10-batches-py or cifar10-jpeg; "
-                                                                           f"{type(e).__name__}") from None
+            if not jpeg.exists():
+                why = f"no cifar-10-batches-py or cifar10-jpeg; {type(e).__name__}"
+                raise DataNotFoundError('cifar10', root, why) from None
     x, y, _ = load_image_folder(jpeg)
     return x, y
 
 # %% ../nbs/02_data.ipynb #5b77514e
 def _galaxy(root, train, download):
     folder = Path(root)/'galaxy-zoo1'/('train' if train else 'test')
-    if not folder.exists(): raise DataNotFoundError('galaxy-zoo1', root, "Galaxy Zoo 1 cutouts are not "
-                                                                         "downloadable by torchvision")
+    if not folder.exists():
+        raise DataNotFoundError('galaxy-zoo1', root, "Galaxy Zoo 1 cutouts are not downloadable by torchvision")
     x, y, _ = load_image_folder(folder, size=96, crop=0.5)
     return x, y
 
@@ -237,10 +239,11 @@ class Dataset(NamedTuple):
 
 # %% ../nbs/02_data.ipynb #3e9599d1
 _CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+_FASHION_CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag',
+                    'ankle-boot']
 DATASETS = {
     'mnist': Dataset(_mnist, True, 28, ('m',), [str(i) for i in range(10)], 'M'),
-    'fashion': Dataset(_fashion, True, 28, ('fashion-mnist', 'fashionmnist', 'fmnist', 'f'),
-                       ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'], 'F'),
+    'fashion': Dataset(_fashion, True, 28, ('fashion-mnist', 'fashionmnist', 'fmnist', 'f'), _FASHION_CLASSES, 'F'),
     'cifar10': Dataset(_cifar10, True, 28, ('cifar', 'cifar-10', 'c'), _CIFAR_CLASSES, 'C'),
     'cifar10-rgb': Dataset(_cifar10, False, 32, ('cifar-rgb',), _CIFAR_CLASSES, 'Crgb'),
     'galaxy-zoo1': Dataset(_galaxy, False, 64, ('galaxyzoo', 'galaxy', 'gz1'), ['edge_on', 'face_on'], 'G'),
@@ -279,9 +282,9 @@ def rest_of(x:torch.Tensor, y:torch.Tensor, n:int|None, seed:int=0) -> tuple[tor
     ("The items `subset(x, y, n, seed)` leaves out, in their order: a validation split disjoint from a "
      "model's training subset")
     n = check_count(n, 'train_size', allow_none=True)
-    if n is None or n >= len(y): raise InputError("no items are left outside a training subset of "
-                                                  f"{'all' if n is None else n} of {len(y)}: "
-                                                  "train on fewer (train_size) to keep a validation split")
+    if n is None or n >= len(y):
+        raise InputError(f"no items are left outside a training subset of {'all' if n is None else n} of {len(y)}: "
+                         f"train on fewer (train_size) to keep a validation split")
     idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[n:].sort().values
     return x[idx], y[idx]
 
@@ -301,7 +304,7 @@ def load_split(name:str|Path, # dataset name (see `DATASETS`) or the path of an 
                limit:int|None=None, # keep a seeded random subset of this many items
                seed:int=0, # seed of that subset
                download:bool=True, # let torchvision download missing files into the root
-               outside:int|None=None, # keep only the items outside the seeded subset of this many (a model's training subset, same seed)
+               outside:int|None=None, # only the items outside the seeded subset of this many (a training set)
               ) -> tuple[torch.Tensor, torch.Tensor]:
     "Images `x` (float32 `(N, C, H, W)` in [0, 1]) and labels `y` (int64) of one split"
     classes = check_classes(classes)

@@ -14,7 +14,6 @@ from scipy.spatial.distance import jensenshannon
 from tqdm.auto import tqdm
 
 from .models import iter_layer_outputs
-from .checks import InputError
 
 # %% auto #0
 __all__ = ['neuron_values', 'combination_ids', 'Aggregates', 'aggregate', 'full_aggregates', 'neuron_table', 'query_scores',
@@ -94,7 +93,7 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
                     keep:list=(), # layers whose per-item neuron values come back too
                     progress:bool=False,
                     per_position:bool=True, # a conv neuron is a (channel, position); False: a channel (its mean)
-                    tensors:dict|None=None, # layer name -> the module whose output its neurons are (default: the name itself)
+                    tensors:dict|None=None, # layer name -> the module whose output holds its neurons (default: itself)
                    ) -> tuple[Aggregates, torch.Tensor, dict]:
     ("Aggregates of every (layer, class, right/wrong) over the whole set in one streaming pass; the "
      "predictions; `keep`'s values")

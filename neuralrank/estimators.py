@@ -133,7 +133,8 @@ def hscore_shrinkage(features, labels) -> float:
     U, s = spectrum(f, centre=True)
     a, mu = _lw_intensity(f - f.mean(0), s)
     lam = s**2/len(f)
-    # tr(((1-a) S + a mu I)^-1 (1-a) S_between): the between-class part lies in the span of U, so only its directions count
+    # tr(((1-a) S + a mu I)^-1 (1-a) S_between): the between-class part lies in the span of U,
+    # so only its directions count
     return ((1 - a)*lam*_between(U, codes, K)/((1 - a)*lam + a*mu)).sum().item()
 
 # %% ../nbs/06_estimators.ipynb #85cc7470
@@ -218,15 +219,16 @@ def check_estimators(names) -> list[str]:
         names = list(ESTIMATORS) if names.strip() == 'all' else [s.strip() for s in names.split(',') if s.strip()]
     names = list(dict.fromkeys(names))
     bad = [n for n in names if n not in ESTIMATORS]
-    if bad or not names: raise InputError(f"unknown estimator {', '.join(map(repr, bad)) or '(none given)'}: use "
-                                          f"{', '.join(ESTIMATORS)} or all")
+    if bad or not names:
+        raise InputError(f"unknown estimator {', '.join(map(repr, bad)) or '(none given)'}: use "
+                         f"{', '.join(ESTIMATORS)} or all")
     return names
 
 # %% ../nbs/06_estimators.ipynb #1b65aaf7
 def score_features(features, # (n, D) features of the target items (for 'leep': the model's logits or probabilities)
                    labels, # (n,) target labels
                    estimator:str='silhouette', # a name in `ESTIMATORS`
-                   **options, # the estimator's own: dim, variant, metric (silhouette); k (knn); per_class (nleep); logits (leep)
+                   **options, # dim, variant, metric (silhouette); k (knn); per_class (nleep); logits (leep)
                   ) -> float:
     "A transferability estimate of features for labelled targets, higher is better"
     return ESTIMATORS[check_estimators(estimator)[0]](features, labels, **options)

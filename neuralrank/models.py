@@ -81,8 +81,8 @@ def architecture_options(name:str) -> list[str]:
 # %% ../nbs/03_models.ipynb #2664881e
 def get_architecture(name:str) -> Architecture:
     "A registered architecture, or a clear error listing the known ones"
-    if name not in ARCHITECTURES: raise ValueError(f"unknown architecture {name!r}: registered are "
-                                                   f"{', '.join(ARCHITECTURES)}")
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {name!r}: registered are {', '.join(ARCHITECTURES)}")
     return ARCHITECTURES[name]
 
 # %% ../nbs/03_models.ipynb #448e3266
@@ -96,7 +96,7 @@ def _lite(n_classes, in_channels, image_size, width:int=1024):
     return ConvDenseCNN(n_classes, width=width, lite=True, in_channels=in_channels, image_size=image_size)
 
 register_architecture('cnn', _cnn, defaults={'width': 1024})
-register_architecture('lite', _lite, suffix='^l', defaults={'width': 1024});
+register_architecture('lite', _lite, suffix='^l', defaults={'width': 1024})
 
 # %% ../nbs/03_models.ipynb #84e6d857
 class LeNet5(nn.Sequential):
@@ -132,10 +132,12 @@ class AuthorsLeNet5(nn.Sequential):
     def __init__(self, units:tuple=(10, 20, 100, 25), n_classes:int=10, in_channels:int=1, image_size:int=28,
                  dropout:float=0.5):
         c1, c2, f1, f2 = units
-        if f2 < n_classes: raise ValueError(f"fc2 is the output layer: it needs at least {n_classes} units for "
-                                            f"{n_classes} classes, got {f2}")
+        if f2 < n_classes:
+            raise ValueError(f"fc2 is the output layer: it needs at least {n_classes} units for "
+                             f"{n_classes} classes, got {f2}")
         side = ((image_size - 4)//2 - 4)//2
-        block = lambda cin, cout: nn.Sequential(nn.Conv2d(cin, cout, 5), nn.MaxPool2d(2), nn.ReLU(), nn.BatchNorm2d(cout), nn.Dropout(dropout))
+        block = lambda cin, cout: nn.Sequential(nn.Conv2d(cin, cout, 5), nn.MaxPool2d(2), nn.ReLU(),
+                                                nn.BatchNorm2d(cout), nn.Dropout(dropout))
         super().__init__(OrderedDict([('conv1', block(in_channels, c1)), ('conv2', block(c1, c2)),
                                       ('fc1', nn.Sequential(nn.Flatten(), nn.Linear(c2*side*side, f1))),
                                       ('fc2', nn.Linear(f1, f2))]))
@@ -166,7 +168,7 @@ class VGG16(nn.Sequential):
                  n_classes:int=10, # logits
                  in_channels:int=3, # image channels
                  image_size:int=32, # input height and width (halved five times)
-                 normalize:tuple|None=None, # (per-channel means, per-channel standard deviations) subtracted and divided inside conv1, or None
+                 normalize:tuple|None=None, # (channel means, standard deviations) applied inside conv1, or None
                 ):
         if len(widths) != 15: raise ValueError(f"VGG-16 has 15 layers (13 conv, 2 dense), got {len(widths)} widths")
         layers, c = [], in_channels
@@ -199,8 +201,10 @@ class GalaxyCNN(nn.Sequential):
                 ):
         blocks, c = [], in_channels
         for i, (w, k) in enumerate(zip(widths, (5, 5, 3, 3)), 1):
-            blocks.append((f'conv{i}', nn.Sequential(nn.Conv2d(c, w, k, padding=k//2), nn.BatchNorm2d(w), nn.ReLU(),
-                                                      *([nn.MaxPool2d(2)] if i in (1, 2, 4) else [])))); c = w
+            pool = [nn.MaxPool2d(2)] if i in (1, 2, 4) else []
+            conv = nn.Conv2d(c, w, k, padding=k//2)
+            blocks.append((f'conv{i}', nn.Sequential(conv, nn.BatchNorm2d(w), nn.ReLU(), *pool)))
+            c = w
         side = image_size // 8
         super().__init__(OrderedDict(blocks + [
             ('fc1', nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(c*side*side, latent), nn.ReLU())),
@@ -237,7 +241,7 @@ register_architecture('lenet5', _lenet5, suffix=' LeNet-5')
 register_architecture('lenet5_authors', _lenet5_authors, suffix=" LeNet-5 (authors')")
 register_architecture('vgg16', _vgg16, suffix=' VGG-16')
 register_architecture('lenet5bn', _lenet5bn, suffix=' LeNet-5-BN')
-register_architecture('galaxy', _galaxy, suffix=' GalaxyCNN');
+register_architecture('galaxy', _galaxy, suffix=' GalaxyCNN')
 
 # %% ../nbs/03_models.ipynb #9bc3b08c
 def layer_names(model:nn.Module) -> list[str]:
@@ -280,13 +284,13 @@ def resolve_device(device:str|torch.device|None='auto') -> torch.device:
             return torch.device('mps')
         return torch.device('cpu')
     try: dev = torch.device(device)
-    except (RuntimeError, TypeError): raise InputError(f"unknown device {device!r}: use auto, cpu, "
-                                                       "cuda, cuda:N or mps") from None
+    except (RuntimeError, TypeError):
+        raise InputError(f"unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps") from None
     if dev.type not in ('cpu', 'cuda', 'mps'):
         raise InputError(f"device {device!r} cannot run the models "
                          f"here{' (it holds no data)' * (dev.type == 'meta')}: use auto, cpu, cuda, cuda:N or mps")
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise InputError(f"device {device!r} was asked for but "
-                                                                              "no GPU is visible: use cpu or auto")
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise InputError(f"device {device!r} was asked for but no GPU is visible: use cpu or auto")
     if dev.type == 'cuda' and (dev.index or 0) >= torch.cuda.device_count():
         raise InputError(f"device {device!r} was asked for but there "
                          f"{'is' if torch.cuda.device_count() == 1 else 'are'} {torch.cuda.device_count()} GPU(s): "
@@ -317,9 +321,11 @@ def iter_layer_outputs(model:nn.Module, # any model
     store, hooks = {}, []
     for name in set(names.values()) - {'input'}:
         if name.endswith(':input'):  # what goes into the module: a pre-hook sees activations applied in forward()
-            hooks.append(modules[name[:-6]].register_forward_pre_hook(lambda mod, args, name=name: store.__setitem__(name, args[0])))
+            keep = lambda mod, args, name=name: store.__setitem__(name, args[0])
+            hooks.append(modules[name[:-6]].register_forward_pre_hook(keep))
         else:
-            hooks.append(modules[name].register_forward_hook(lambda mod, inp, out, name=name: store.__setitem__(name, out)))
+            keep = lambda mod, inp, out, name=name: store.__setitem__(name, out)
+            hooks.append(modules[name].register_forward_hook(keep))
     try:
         model.eval()
         for xb in x.split(batch_size):
@@ -387,8 +393,8 @@ def module_summary(module:nn.Module, depth:int=1) -> str:
     ("A short description of a module: `Linear(1568 -> 128)`, `Conv2d(1 -> 32, 3x3)`, `Sequential(Flatten, "
      "Linear(3136 -> 1024), ReLU)`")
     if isinstance(module, nn.Linear): return f'Linear({module.in_features} -> {module.out_features})'
-    if isinstance(module, nn.Conv2d): return (f"Conv2d({module.in_channels} -> {module.out_channels}, "
-                                              f"{'x'.join(map(str, module.kernel_size))})")
+    if isinstance(module, nn.Conv2d):
+        return (f"Conv2d({module.in_channels} -> {module.out_channels}, {'x'.join(map(str, module.kernel_size))})")
     kids = list(module.children())
     if not kids or depth == 0: return type(module).__name__
     inner = ', '.join(module_summary(k, depth - 1) for k in kids[:5]) + (', ...' if len(kids) > 5 else '')

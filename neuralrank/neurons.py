@@ -52,8 +52,8 @@ def random_scores(model, layer, x, y=None, seed:int=0) -> np.ndarray:
 def shapley_estimate(model, layer, x, options:dict) -> str:
     ("The Shapley method a ranking uses: the one asked for, else exact up to `max_exact` (25) units and "
      "permutation above")
-    return options.get('estimate') or ('exact' if unit_count(model, layer, x) <= options.get('max_exact',
-                                                                                             25) else 'permutation')
+    small = unit_count(model, layer, x) <= options.get('max_exact', 25)
+    return options.get('estimate') or ('exact' if small else 'permutation')
 
 # %% ../nbs/15_neurons.ipynb #5a14680c
 def _shapley(model, layer, x, y, **kw):
@@ -73,11 +73,11 @@ UNIT_RANKINGS = {
 # %% ../nbs/15_neurons.ipynb #e4171672
 def unit_scores(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                 method:str='shapley', # a name in `UNIT_RANKINGS`
-                **options, # passed to the method (Shapley: estimate='exact'|'truncated'|'permutation', permutations, tol, ...)
+                **options, # the method's own (Shapley: estimate, permutations, tol, ...)
                ) -> np.ndarray:
     "One importance score per unit of `layer` (higher is more important)"
-    if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use "
-                                                     f"{', '.join(UNIT_RANKINGS)}")
+    if method not in UNIT_RANKINGS:
+        raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
     return np.asarray(UNIT_RANKINGS[method](model, layer, x, y, **options), dtype=float)
 
 # %% ../nbs/15_neurons.ipynb #d172a60c
@@ -86,12 +86,14 @@ def check_methods(methods) -> tuple[str, ...]:
     if isinstance(methods, str): methods = [m.strip() for m in methods.split(',') if m.strip()]
     methods = list(dict.fromkeys(methods))
     if 'all' in methods:
-        if len(methods) > 1: raise InputError(f"'all' already means every method ({', '.join(UNIT_RANKINGS)}): give "
-                                              "it alone, or list the methods")
+        if len(methods) > 1:
+            raise InputError(f"'all' already means every method ({', '.join(UNIT_RANKINGS)}): give "
+                             "it alone, or list the methods")
         return tuple(UNIT_RANKINGS)
     bad = [m for m in methods if m not in UNIT_RANKINGS]
-    if bad or not methods: raise InputError(f"unknown ranking method {', '.join(map(repr, bad)) or '(none given)'}: "
-                                            f"use {', '.join(UNIT_RANKINGS)} or all")
+    if bad or not methods:
+        raise InputError(f"unknown ranking method {', '.join(map(repr, bad)) or '(none given)'}: "
+                         f"use {', '.join(UNIT_RANKINGS)} or all")
     return tuple(methods)
 
 # %% ../nbs/15_neurons.ipynb #b056878c
@@ -119,10 +121,11 @@ def _shapley_cost(model, layer, x, y, **kw) -> tuple[str, float]:
     est = shapley_estimate(model, layer, x, kw)
     c = shapley_cost(model, layer, x, y, est, kw.get('k', 2), kw.get('permutations', 1000),
                      max_exact=kw.get('max_exact', 25))
-    work = {'exact': f"2^{c['units']} coalitions", 'truncated': f"{c['coalitions']:,} coalitions of up to "
-                                                                f"{kw.get('k', 2)} units",
+    work = {'exact': f"2^{c['units']} coalitions",
+            'truncated': f"{c['coalitions']:,} coalitions of up to {kw.get('k', 2)} units",
             'permutation': f"up to {kw.get('permutations', 1000):,} orders x {c['units'] + 1} coalitions"}[est]
-    return f"{est}, {work} x {c['images']:,} images{'' if c['fast_path'] else ' (one forward pass each)'}", c['seconds']
+    passes = '' if c['fast_path'] else ' (one forward pass each)'
+    return f"{est}, {work} x {c['images']:,} images{passes}", c['seconds']
 
 # %% ../nbs/15_neurons.ipynb #b176eb78
 def _forward_cost(model, layer, x, y, **_) -> tuple[str, float]:
@@ -136,8 +139,8 @@ def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                  **options, # the method's options, as for `unit_scores`
                 ) -> dict:
     "The work a ranking method will do on (x, y) and a rough time for it here, measured on a pilot"
-    if method not in UNIT_RANKINGS: raise InputError(f"unknown ranking method {method!r}: use "
-                                                     f"{', '.join(UNIT_RANKINGS)}")
+    if method not in UNIT_RANKINGS:
+        raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
     if method == 'l1': unit_producer(model, layer)  # a layer l1 cannot rank is refused here, before the others' work
     cost = {'shapley': _shapley_cost,
             'switches': _switch_cost}.get(method, _forward_cost if method == 'activation' else None)

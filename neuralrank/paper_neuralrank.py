@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import kendalltau, weightedtau
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .data import load_split
@@ -48,21 +47,18 @@ class NeuralRankProfile(Profile):
 # %% ../nbs/19_paper_neuralrank.ipynb #55bbbc02
 _DIMS = (2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300)
 PROFILES = {
-    'smoke': NeuralRankProfile(name='smoke', description='the '
-                                                         'machinery in minutes', eval_n=300, train_size=500, epochs=1,
-                               target_n=300, transfer_train_n=300, transfer_epochs=2, dims=(2, 3, 5, 10, 20, 50),
-                               scatter_n=300, boot=3),
+    'smoke': NeuralRankProfile(name='smoke', description="the machinery in minutes", eval_n=300, train_size=500,
+                               epochs=1, target_n=300, transfer_train_n=300, transfer_epochs=2,
+                               dims=(2, 3, 5, 10, 20, 50), scatter_n=300, boot=3),
     'quick': NeuralRankProfile(name='quick', description='a 2-core laptop CPU', eval_n=2000, train_size=8000, epochs=2,
                                target_n=2000, transfer_train_n=5000, transfer_epochs=10, dims=_DIMS + (500,),
                                scatter_n=1500, boot=6, boot_n=500),
-    'full': NeuralRankProfile(name='full', description='full training sets, 2 epochs: an '
-                                                       'evening on a CPU', eval_n=None, train_size=None,
-                              epochs=2, target_n=None, transfer_train_n=None, transfer_epochs=10, dims=_DIMS + (500,),
-                              scatter_n=2000, boot=40),
-    'paper': NeuralRankProfile(name='paper', description='full data, '
-                                                         '10 epochs: a GPU', eval_n=None, train_size=None, epochs=10,
-                               target_n=None, transfer_train_n=None, transfer_epochs=20, dims=_DIMS + (400, 500),
-                               scatter_n=5000, boot=200),
+    'full': NeuralRankProfile(name='full', description="full training sets, 2 epochs: an evening on a CPU",
+                              eval_n=None, train_size=None, epochs=2, target_n=None, transfer_train_n=None,
+                              transfer_epochs=10, dims=_DIMS + (500,), scatter_n=2000, boot=40),
+    'paper': NeuralRankProfile(name='paper', description="full data, 10 epochs: a GPU", eval_n=None, train_size=None,
+                               epochs=10, target_n=None, transfer_train_n=None, transfer_epochs=20,
+                               dims=_DIMS + (400, 500), scatter_n=5000, boot=200),
 }
 
 # %% ../nbs/19_paper_neuralrank.ipynb #c1d66251
@@ -121,7 +117,7 @@ def _subset_table(proj:dict, right:dict, y:torch.Tensor, idx, variant:str) -> pd
 # %% ../nbs/19_paper_neuralrank.ipynb #cefa139f
 def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
                   variant:str='standard', seed:int=0, root=None, progress=True,
-                  cache=None, # a folder to keep the per-item transfer results in (reports share them through the zoo's `transfer/`)
+                  cache=None, # a folder for the per-item transfer results (the reports share the zoo's `transfer/`)
                   resamples:int=0, # half-subsamples of the test images (seeded by `seed`)
                   subsets:list|None=None, # or these subsets of the test images (index arrays)
                  ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -131,12 +127,12 @@ def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', class
     train = []  # the training split is read only when some result is not cached
     def right(m, fte):
         if not train: train.extend(target_split(p, dataset, classes, True, seed, root))
-        return pack_bits(fit_logits(layer_outputs(m, train[0], layer, to_cpu=False), train[1], fte, yte,
-                                    epochs=p.transfer_epochs,
-                                    seed=seed, per_item=True).numpy())
+        ftr = layer_outputs(m, train[0], layer, to_cpu=False)
+        right = fit_logits(ftr, train[1], fte, yte, epochs=p.transfer_epochs, seed=seed, per_item=True)
+        return pack_bits(right.numpy())
     proj, ok = {}, {}
-    for k, m in tqdm(models.items(), desc='score and transfer to '
-                                          f'{dataset} {classes}', disable=not progress, leave=False):
+    desc = f"score and transfer to {dataset} {classes}"
+    for k, m in tqdm(models.items(), desc=desc, disable=not progress, leave=False):
         fte = layer_outputs(m, xte, layer, to_cpu=False)
         proj[k] = pca(fte, dim)
         ok[k] = unpack_bits(cached_value(cache, _transfer_key(m, p, dataset, classes, layer, seed),
@@ -175,7 +171,8 @@ def layer_tables(models:dict, x:torch.Tensor, y:torch.Tensor, layers, dim:int=10
                  resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     "Silhouette of every model (rows) at every layer (columns): on all target images, and on each half-subsample"
     proj = layer_projections(models, x, layers, dim)
-    return _sc_table(proj, y, None, variant), [_sc_table(proj, y, i, variant) for i in subsamples(len(y), resamples, seed)]
+    subs = subsamples(len(y), resamples, seed)
+    return _sc_table(proj, y, None, variant), [_sc_table(proj, y, i, variant) for i in subs]
 
 # %% ../nbs/19_paper_neuralrank.ipynb #1d50919d
 def over_seeds(seeds, # the report's model seeds
@@ -237,7 +234,8 @@ PAPER_TABLE5 = pd.DataFrame({
     'mnist SC': [0.671, 0.723, 0.419, 0.226, 0.231, 0.189, 0.301, 0.305, 0.304],
     'mnist accuracy': [0.998, 0.998, 0.992, 0.987, 0.975, 0.977, 0.986, 0.982, 0.986],
     'fashion SC': [0.174, 0.134, 0.107, 0.418, 0.436, 0.170, 0.235, 0.195, 0.212],
-    'fashion accuracy': [0.881, 0.864, 0.868, 0.939, 0.939, 0.878, 0.883, 0.855, 0.876]}, index=[l + '^l' for l in LABELS])
+    'fashion accuracy': [0.881, 0.864, 0.868, 0.939, 0.939, 0.878, 0.883, 0.855, 0.876],
+}, index=[l + '^l' for l in LABELS])
 PAPER_TABLE6 = pd.DataFrame({
     'SC': [0.499, 0.540, 0.212, 0.182, 0.180, 0.476, 0.561, 0.191, 0.185, 0.160],
     'accuracy': [0.940, 0.940, 0.893, 0.881, 0.879, 0.946, 0.946, 0.851, 0.863, 0.868]},
@@ -246,8 +244,8 @@ PAPER_TABLE6 = pd.DataFrame({
 # %% ../nbs/19_paper_neuralrank.ipynb #8eadbe1f
 def _curves(proj:dict, y:torch.Tensor, dims:dict, idx, variant:str) -> pd.DataFrame:
     sel = slice(None) if idx is None else torch.as_tensor(idx)
-    return pd.DataFrame({k: pd.Series({d: silhouette(z[sel, :d], y[sel],
-                                                     variant=variant) for d in dims[k]}) for k, z in proj.items()}).rename_axis('D')
+    curve = lambda k, z: pd.Series({d: silhouette(z[sel, :d], y[sel], variant=variant) for d in dims[k]})
+    return pd.DataFrame({k: curve(k, z) for k, z in proj.items()}).rename_axis('D')
 
 # %% ../nbs/19_paper_neuralrank.ipynb #dc087205
 def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard',
@@ -258,7 +256,8 @@ def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, var
         lat = layer_outputs(m, x, layer)
         ok[k] = [d for d in dims if d <= min(lat.shape)]
         proj[k] = pca(lat, max(ok[k]), method='exact')  # exact PCA is nested: its first D components are PCA to D
-    return _curves(proj, y, ok, None, variant), [_curves(proj, y, ok, i, variant) for i in subsamples(len(y), resamples, seed)]
+    subs = subsamples(len(y), resamples, seed)
+    return _curves(proj, y, ok, None, variant), [_curves(proj, y, ok, i, variant) for i in subs]
 
 # %% ../nbs/19_paper_neuralrank.ipynb #b4531b98
 def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1,
@@ -281,7 +280,8 @@ def features_and_logits(models:dict, x:torch.Tensor, layer='last-hidden') -> dic
     "label -> (features at `layer`, the model's logits) on `x`, one forward pass per model"
     out = {}
     for k, m in models.items():
-        f, lg = zip(*[(o[layer].flatten(1).float().cpu(), y.float().cpu()) for o, y in iter_layer_outputs(m, x, [layer])])
+        batches = iter_layer_outputs(m, x, [layer])
+        f, lg = zip(*[(o[layer].flatten(1).float().cpu(), y.float().cpu()) for o, y in batches])
         out[k] = (torch.cat(f), torch.cat(lg))
     return out
 

@@ -95,19 +95,16 @@ def claim_rank_match(tables, # a `Resampled` of tables with columns `sc` and `ac
               f"{r['weighted_tau']:.2f}, n={r['n']}")
     if paper is not None: detail += ("; the paper's numbers: Kendall tau "
                                      f"{kendalltau(paper[0][paper[1].index], paper[1]).statistic:.2f}")
-    return _models_redrawn(rep).decide(lambda x: _tau(x, sc, acc), what='Kendall tau '
-                                                                        '(score, accuracy)', detail=detail,
-                                                                        bounds=(-1, 1))
+    return _models_redrawn(rep).decide(lambda x: _tau(x, sc, acc), what="Kendall tau (score, accuracy)", detail=detail,
+                                       bounds=(-1, 1))
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #3ecad3f2
 def claim_top_k(tables, k:int=5, sc:str='SC', acc:str='accuracy') -> Decision:
     "The top-k models by score are the top-k by accuracy"
     rep = resampled(tables)
     t = rep.first
-    return rep.decide(lambda x: top_k_overlap(x[sc].values, x[acc].values, k)*k, k - 0.5, what=f'top-{k} models '
-                                                                                               'shared by '
-                                                                                               'score and accuracy',
-                                                                                               centre=False,
+    return rep.decide(lambda x: top_k_overlap(x[sc].values, x[acc].values, k)*k, k - 0.5,
+                      what=f"top-{k} models shared by score and accuracy", centre=False,
                       detail=f"top-{k} by score: {', '.join(t[sc].nlargest(k).index)}; by accuracy: "
                              f"{', '.join(t[acc].nlargest(k).index)}")
 
@@ -117,15 +114,19 @@ def claim_top_within(tables, tol:float=0.01, sc:str='SC', acc:str='accuracy') ->
     rep = resampled(tables)
     t = rep.first
     top = t[sc].idxmax()
-    return rep.decide(lambda x: x.loc[x[sc].idxmax(), acc] - x[acc].max(), -tol, what='accuracy of the top model by '
-                                                                                      'score minus '
-                                                                                      'the best accuracy',
-                                                                                      centre=False,
+    return rep.decide(lambda x: x.loc[x[sc].idxmax(), acc] - x[acc].max(), -tol,
+                      what="accuracy of the top model by score minus the best accuracy", centre=False,
                       detail=f"top by SC: {top} (accuracy {t.loc[top, acc]:.3f}); most accurate: {t[acc].idxmax()} "
                              f"({t[acc].max():.3f})")
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #a5c58997
-def _orders(curves:pd.DataFrame) -> dict: return {d: tuple(r.sort_values(ascending=False).index) for d, r in curves.iterrows()}
+def _orders(curves:pd.DataFrame) -> dict:
+    return {d: tuple(r.sort_values(ascending=False).index) for d, r in curves.iterrows()}
+
+# %% ../nbs/20_paper_neuralrank_claims.ipynb #eb0097af
+def _listed(s:pd.Series, fmt:str) -> str:
+    "A series as 'name value, ...' for a claim's detail"
+    return ', '.join(f"{k} {v:{fmt}}" for k, v in s.items())
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #bbf3e870
 def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
@@ -135,8 +136,8 @@ def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
         o = _orders(c.loc[(c.index >= lo) & (c.index <= hi)])
         return [d for d, x in o.items() if x != o.get(ref, next(iter(o.values())))]
     first = _orders(rep.first)
-    return rep.decide(lambda c: len(changes(c)), 0.5, higher=False, what=f'D in [{lo}, {hi}] with another '
-                                                                         f'order than at D={ref}', centre=False,
+    return rep.decide(lambda c: len(changes(c)), 0.5, higher=False,
+                      what=f"D in [{lo}, {hi}] with another order than at D={ref}", centre=False,
                       detail=f"order at D={ref}: {' > '.join(first.get(ref, ()))}; full set: other order at D = "
                              f"{changes(rep.first) or 'none'}")
 
@@ -162,7 +163,7 @@ def claim_layer_best(tables, layer:str='L5') -> Decision:
     rep = resampled(tables)
     stat = lambda t: float((t[layer] - t.drop(columns=layer).max(axis=1)).min())
     return rep.decide(stat, what=f'smallest over the models of {layer} minus the best other layer',
-                      detail='; '.join(f"{k}: " + ', '.join(f"{c} {v:.3f}" for c, v in r.items()) for k, r in rep.first.iterrows()))
+                      detail='; '.join(f"{k}: " + _listed(r, '.3f') for k, r in rep.first.iterrows()))
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #ac64b2dc
 def claim_order(scores, order:list) -> Decision:
@@ -181,7 +182,8 @@ def variant_gaps(table:pd.DataFrame, columns:dict, paper:str='paper SC') -> pd.S
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #ad84de0b
 def pooled_taus(points:dict, boots:dict) -> tuple[pd.Series, pd.DataFrame]:
     "Mean Kendall tau over targets per estimator: the point values, and one row per resample"
-    return pd.concat({t: a.kendall_tau for t, a in points.items()}, axis=1).mean(axis=1), sum(boots.values())/len(boots)
+    point = pd.concat({t: a.kendall_tau for t, a in points.items()}, axis=1).mean(axis=1)
+    return point, sum(boots.values())/len(boots)
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #b6936ca9
 def _pooled(agreements:list[pd.DataFrame], col:str, how:str='mean') -> pd.Series:
@@ -201,17 +203,16 @@ def claim_silhouette_close_to_best(points:dict, # target -> `estimator_agreement
     "The silhouette's mean Kendall tau over the targets is within `margin` of the best estimator's"
     pt = _pooled(list(points.values()), 'kendall_tau')
     stat = lambda ags: float((lambda m: m['silhouette'] - m.max())(_pooled(ags, 'kendall_tau')))
-    return _per_subsample(points, subs).decide(stat, -margin, what='silhouette minus the best estimator, mean Kendall '
-                                                                   'tau over the targets',
-                                               detail='mean Kendall tau: ' + ', '.join(f'{e} {v:.2f}' for e, v in pt.sort_values(ascending=False).items()))
+    what = 'silhouette minus the best estimator, mean Kendall tau over the targets'
+    detail = 'mean Kendall tau: ' + _listed(pt.sort_values(ascending=False), '.2f')
+    return _per_subsample(points, subs).decide(stat, -margin, what=what, detail=detail)
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #79d3ed83
 def claim_top1_as_often(points:dict, subs:dict) -> Decision:
     "The silhouette's top model is the most accurate on as many targets as any estimator's"
     hits = _pooled(list(points.values()), 'top1', 'sum')
     stat = lambda ags: float((lambda h: h['silhouette'] - h.max())(_pooled(ags, 'top1', 'sum')))
-    return _per_subsample(points, subs).decide(stat, -0.5, what='targets won by the silhouette minus by '
-                                                                'the best estimator', centre=False,
-                                               detail="targets whose most accurate model the estimator ranks first "
-                                                      f"(of {len(points)}): " +
-                                                      ', '.join(f'{e} {int(v)}' for e, v in hits.sort_values(ascending=False).items()))
+    detail = (f"targets whose most accurate model the estimator ranks first (of {len(points)}): "
+              + _listed(hits.sort_values(ascending=False).astype(int), 'd'))
+    what = 'targets won by the silhouette minus by the best estimator'
+    return _per_subsample(points, subs).decide(stat, -0.5, what=what, centre=False, detail=detail)

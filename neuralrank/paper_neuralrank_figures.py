@@ -31,6 +31,12 @@ def model_palette(labels) -> dict:
     for l in labels: out.setdefault(l, (0.5, 0.5, 0.5))
     return out
 
+# %% ../nbs/21_paper_neuralrank_figures.ipynb #51303498
+def _with_spread_labels(t:pd.DataFrame, spread:pd.DataFrame) -> np.ndarray:
+    "Heatmap labels: each value with its spread under it"
+    label = np.vectorize(lambda v, s: f"{v:.2f}\n±{s:.2f}")
+    return label(t.to_numpy(float), spread.reindex_like(t).to_numpy(float))
+
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #d363e4be
 def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='silhouette',
                   spread:pd.DataFrame|None=None, # half-width of each of our values' middle 95%, shown under it
@@ -39,12 +45,12 @@ def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='s
     lo, hi = min(ours.values.min(), paper.values.min()), max(ours.values.max(), paper.values.max())
     fig, axs = plt.subplots(1, 2, figsize=(12, 4.2 if spread is None else 5.2), sharey=True)
     for ax, t, name in zip(axs, (ours, paper), ('ours', 'paper')):
-        annot = True if spread is None or name == 'paper' else np.vectorize(lambda v, s: f"{v:.2f}\n±{s:.2f}")(t.to_numpy(float), spread.reindex_like(t).to_numpy(float))
+        annot = True if spread is None or name == 'paper' else _with_spread_labels(t, spread)
         sns.heatmap(t.astype(float), annot=annot, fmt='.2f' if annot is True else '', cmap='viridis', vmin=lo, vmax=hi,
                     ax=ax, cbar=name == 'paper',
                     cbar_kws={'label': label}, annot_kws={'fontsize': 8} if annot is not True else None)
-        ax.set_title(f'{title}: {name}' + (' (± half the middle 95% over '
-                                           'subsamples and seeds)' if annot is not True else ''), fontsize=10)
+        note = " (± half the middle 95% over subsamples and seeds)" if annot is not True else ''
+        ax.set_title(f'{title}: {name}{note}', fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -54,8 +60,8 @@ def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
              ):
     "Ours beside the paper's value for every model, sorted by our value"
     order = ours.sort_values(ascending=False).index
-    df = pd.DataFrame({'ours': ours[order], 'paper': paper.reindex(order)}).reset_index(names='model').melt('model',
-                                                                                                            var_name='source')
+    df = pd.DataFrame({'ours': ours[order], 'paper': paper.reindex(order)}).reset_index(names='model')
+    df = df.melt('model', var_name='source')
     fig, ax = plt.subplots(figsize=(10, 3.8))
     sns.barplot(df, x='model', y='value', hue='source', palette=['#4C72B0', '#BBBBBB'], ax=ax)
     for c in ax.containers: ax.bar_label(c, fmt='%.2f', fontsize=8, padding=10 if lo is not None else 1)
@@ -115,7 +121,7 @@ def _annotate(ax, xs, ys, labels):
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #1f31d694
 def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Series indexed by model label
                            title:str='', ncols:int=2, # panels per row; a row shares its y axis
-                           spread:dict|None=None, # name -> `with_spread` table ('SC lo', 'SC hi', 'accuracy lo', 'accuracy hi'): error bars
+                           spread:dict|None=None, # name -> `with_spread` table (SC and accuracy lo, hi): error bars
                           ):
     ("Score (x) against transfer accuracy (y), one panel per entry, in a wrapping grid with a legend of training "
      "domains")
@@ -135,8 +141,8 @@ def plot_score_vs_accuracy(panels:dict, # name -> (scores, accuracies), both Ser
             ax.scatter(s[k], a[k], color=pal[k.split('^')[0]], marker=_MARKERS.get(k.partition('^')[2], 'o'), s=70,
                        edgecolor='k', linewidth=0.5, zorder=3)
         r = rank_agreement(s.values, a.values)
-        ax.set(xlabel='silhouette score', ylabel='transfer accuracy', title=f"{name}: Kendall tau "
-                                                                            f"{r['kendall_tau']:.2f}")
+        ax.set(xlabel='silhouette score', ylabel='transfer accuracy',
+               title=f"{name}: Kendall tau {r['kendall_tau']:.2f}")
         ax.margins(x=0.12, y=0.12)
         _annotate(ax, s.values, a.values, s.index)
         ax.yaxis.set_tick_params(labelleft=True)
@@ -176,8 +182,8 @@ def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str='',
         st = pd.concat(spread, keys=range(len(spread)))
         lo, hi = st.groupby(level=1).quantile(0.025), st.groupby(level=1).quantile(0.975)
     fig, axs = plt.subplots(1, 2 if low else 1, figsize=(14 if low else 8, 4.8), squeeze=False)
-    _dims_panel(axs[0, 0], curves, pal, band, 'all models' + (' (bands: middle 95% '
-                                                              'of the subsamples)' if spread else ''), lo, hi)
+    note = " (bands: middle 95% of the subsamples)" if spread else ''
+    _dims_panel(axs[0, 0], curves, pal, band, 'all models' + note, lo, hi)
     axs[0, 0].legend(ncol=2, fontsize=9)
     if low:
         _dims_panel(axs[0, 1], curves[low], pal, band, f"zoom: {', '.join(low)} on their own scale", lo, hi)
@@ -202,8 +208,8 @@ def plot_latent_3d(models:dict, x:torch.Tensor, y:torch.Tensor, layers, names=No
                 ax.scatter(s[:, 0], s[:, 1], s[:, 2], s=3, alpha=0.6, color=pal[cls], label=names[cls],
                            depthshade=False)
             sc10 = silhouette(pca(outs[l], min(10, *outs[l].shape)), y)
-            ax.set_title(f"{k}, L{l}: SC {silhouette(p, y):.2f} in these 3 PCs,\n{sc10:.2f} at D=10 "
-                         "(the verdicts' D)", fontsize=10)
+            ax.set_title(f"{k}, L{l}: SC {silhouette(p, y):.2f} in these 3 PCs,\n{sc10:.2f} at D=10 (the verdicts' D)",
+                         fontsize=10)
             ax.set(xlabel='PC1', ylabel='PC2', zlabel='PC3')
             ax.set_xticklabels([])
             ax.set_yticklabels([])
@@ -235,8 +241,8 @@ def plot_estimator_agreement(points:dict, boots:dict, pooled:tuple, n_models:dic
     ax.axvline(0, color='0.6', lw=0.8)
     ax.set_yticks(np.arange(len(order)), order)
     ax.set_ylim(-0.6, len(order) - 0.3)
-    ax.set(xlabel="Kendall tau between the estimator's scores and transfer accuracy (90% "
-                  "subsample interval)", title=title)
+    ax.set(xlabel="Kendall tau between the estimator's scores and transfer accuracy (90% subsample interval)",
+           title=title)
     ax.legend(fontsize=8, loc='lower left', bbox_to_anchor=(0, 1.02), ncol=2, frameon=False)
     fig.tight_layout()
     return fig

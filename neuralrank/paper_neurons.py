@@ -58,26 +58,24 @@ class NeuronsProfile(Profile):
 
 # %% ../nbs/22_paper_neurons.ipynb #1e3cc698
 PROFILES = {
-    'smoke': NeuronsProfile(name='smoke', description='the '
-                                                      'machinery in minutes', eval_n=300, replicates=2, train_size=1000, epochs=1, val_n=200,
-                            exact_n=16, permutations=40, switch_n=1000, switch_epochs=1, retrain_epochs=1, patience=1,
+    'smoke': NeuronsProfile(name='smoke', description="the machinery in minutes", eval_n=300, replicates=2,
+                            train_size=1000, epochs=1, val_n=200, exact_n=16, permutations=40, switch_n=1000,
+                            switch_epochs=1, retrain_epochs=1, patience=1,
                             vgg_div=16, vgg_train_size=500, vgg_epochs=1, vgg_val_n=100, vgg_switch_epochs=1,
                             curve_points=5, authors_epochs=2),
-    'quick': NeuronsProfile(name='quick', description='a '
-                                                      '2-core laptop CPU', eval_n=2000, replicates=5, train_size=8000, epochs=3, val_n=1000,
-                            exact_n=100, permutations=200, switch_n=5000, switch_epochs=3, retrain_epochs=6,
-                            patience=3,
+    'quick': NeuronsProfile(name='quick', description="a 2-core laptop CPU", eval_n=2000, replicates=5,
+                            train_size=8000, epochs=3, val_n=1000, exact_n=100, permutations=200, switch_n=5000,
+                            switch_epochs=3, retrain_epochs=6, patience=3,
                             vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1,
                             curve_points=9, authors_epochs=15),
-    'full': NeuronsProfile(name='full', description='full training sets, a few epochs: an '
-                                                    'evening on a CPU', eval_n=None, replicates=5, train_size=55000,
-                           epochs=3, val_n=2000, exact_n=300, permutations=500, switch_n=20000, switch_epochs=3,
-                           retrain_epochs=5, patience=2,
+    'full': NeuronsProfile(name='full', description="full training sets, a few epochs: an evening on a CPU",
+                           eval_n=None, replicates=5, train_size=55000, epochs=3, val_n=2000, exact_n=300,
+                           permutations=500, switch_n=20000, switch_epochs=3, retrain_epochs=5, patience=2,
                            vgg_div=8, vgg_train_size=45000, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1,
                            curve_points=9, authors_epochs=20),
-    'paper': NeuronsProfile(name='paper', description='full data: a GPU', eval_n=None, train_size=55000, epochs=10, val_n=None,
-                            exact_n=None, permutations=2000, switch_n=None, switch_epochs=30, retrain_epochs=60,
-                            patience=5,
+    'paper': NeuronsProfile(name='paper', description='full data: a GPU', eval_n=None, train_size=55000, epochs=10,
+                            val_n=None, exact_n=None, permutations=2000, switch_n=None, switch_epochs=30,
+                            retrain_epochs=60, patience=5,
                             vgg_div=1, vgg_train_size=45000, vgg_epochs=60, vgg_val_n=None, vgg_switch_epochs=10,
                             curve_points=None, authors_epochs=60),
 }
@@ -101,8 +99,9 @@ def authors_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
 def validation_split(spec:ModelSpec, n:int|None, root=None) -> tuple:
     ("n training images (seeded; None: all) outside the network's own training subset: v(S) is measured on images it "
      "never saw, and not on the test images its error is reported on")
-    if spec.train_size is None: raise ValueError(f"{spec.label} trained on the whole training split: no validation "
-                                                 "images are left; give it a train_size")
+    if spec.train_size is None:
+        raise ValueError(f"{spec.label} trained on the whole training split: no validation "
+                         "images are left; give it a train_size")
     return load_split(spec.dataset, train=True, classes=spec.classes, root=root, limit=n, seed=spec.seed,
                       outside=spec.train_size)
 
@@ -131,13 +130,15 @@ def vgg_spec(p:NeuronsProfile, seed:int=0) -> ModelSpec:
 # %% ../nbs/22_paper_neurons.ipynb #8391f2a9
 def zoo_specs(p:NeuronsProfile, seed:int=0) -> list[ModelSpec]:
     "The networks the paper's reports use"
-    return [lenet_spec(p, d, seed) for d in ('mnist', 'fashion')] + [authors_spec(p, d, seed) for d in ('mnist',
-                                                                                                        'fashion')] + [vgg_spec(p, seed)]
+    both = ('mnist', 'fashion')
+    return [lenet_spec(p, d, seed) for d in both] + [authors_spec(p, d, seed) for d in both] + [vgg_spec(p, seed)]
 
 # %% ../nbs/22_paper_neurons.ipynb #2dee8c22
 PAPER_TABLE1 = {
-    ('fashion', 'conv1'): ([0, 7, 6, 5, 1], [0, 7, 5, 9, 6]), ('mnist', 'conv1'): ([1, 8, 7, 4, 6], [8, 1, 3, 9, 6]),
-    ('fashion', 'conv2'): ([5, 10, 0, 13, 9], [5, 8, 13, 14, 15]), ('mnist', 'conv2'): ([2, 8, 9, 19, 4], [9, 2, 8, 19, 6]),
+    ('fashion', 'conv1'): ([0, 7, 6, 5, 1], [0, 7, 5, 9, 6]),
+    ('mnist', 'conv1'): ([1, 8, 7, 4, 6], [8, 1, 3, 9, 6]),
+    ('fashion', 'conv2'): ([5, 10, 0, 13, 9], [5, 8, 13, 14, 15]),
+    ('mnist', 'conv2'): ([2, 8, 9, 19, 4], [9, 2, 8, 19, 6]),
     ('fashion', 'fc1'): ([60, 13, 43, 88, 94, 20, 70, 44, 32, 64], [94, 7, 50, 92, 13, 25, 60, 40, 75, 45]),
     ('mnist', 'fc1'): ([56, 86, 25, 64, 33, 17, 23, 96, 52, 81], [25, 96, 58, 56, 88, 52, 23, 43, 30, 4]),
     ('fashion', 'fc2'): ([5, 1, 8, 9, 7], [1, 7, 9, 5, 8]), ('mnist', 'fc2'): ([1, 7, 2, 3, 0], [7, 1, 4, 6, 9]),
@@ -252,9 +253,12 @@ def vgg_target(p:NeuronsProfile) -> dict:
 _COPIED = 'copied from the paper (rival, not computed here)'
 PAPER_TABLE2 = pd.DataFrame([
     ('LeNet-5', 'NR (proposed)', '5-7-45-20', 1.0, 17_000, 137_000, 'the paper'),
-    ('LeNet-5', 'BC-GNJ', '8-13-88-13', 1.0, None, None, _COPIED), ('LeNet-5', 'BC-GHS', '5-10-76-16', 1.0, None, None, _COPIED),
-    ('LeNet-5', 'FDOO(100K)', '2-7-112-478', 1.1, None, None, _COPIED), ('LeNet-5', 'FDOO(200K)', '3-8-128-499', 1.0, None, None, _COPIED),
-    ('LeNet-5', 'GL', '3-12-192-500', 1.0, None, None, _COPIED), ('LeNet-5', 'GD', '7-13-208-16', 1.1, None, None, _COPIED),
+    ('LeNet-5', 'BC-GNJ', '8-13-88-13', 1.0, None, None, _COPIED),
+    ('LeNet-5', 'BC-GHS', '5-10-76-16', 1.0, None, None, _COPIED),
+    ('LeNet-5', 'FDOO(100K)', '2-7-112-478', 1.1, None, None, _COPIED),
+    ('LeNet-5', 'FDOO(200K)', '3-8-128-499', 1.0, None, None, _COPIED),
+    ('LeNet-5', 'GL', '3-12-192-500', 1.0, None, None, _COPIED),
+    ('LeNet-5', 'GD', '7-13-208-16', 1.1, None, None, _COPIED),
     ('LeNet-5', 'SBP', '3-18-284-283', 0.9, None, None, _COPIED),
     ('VGG-16', 'NR (proposed)', '-'.join(map(str, PAPER_VGG_TARGET)), 8.6, None, None, 'the paper'),
     ('VGG-16', 'NR (proposed, second)', '39-39-63-48-55-98-97-52-62-22-42-47-47-42-62', 9.1, None, None, 'the paper'),
@@ -274,8 +278,9 @@ def cheap_scores(net, layers, x, y, seed:int=0) -> dict:
 # %% ../nbs/22_paper_neurons.ipynb #259b72ba
 def lenet_scores(rankings:dict, net, x, y, seed:int=0) -> dict:
     "method -> layer -> scores: Shapley and switches from `rank_layers`' output, and the cheap rankings"
-    return ({'shapley': {l: np.asarray(sh.values) for l, (sh, sw) in rankings.items()},
-             'switches': {l: np.asarray(sw.values) for l, (sh, sw) in rankings.items()}} | cheap_scores(net, list(rankings), x, y, seed))
+    ours = {'shapley': {l: np.asarray(sh.values) for l, (sh, sw) in rankings.items()},
+            'switches': {l: np.asarray(sw.values) for l, (sh, sw) in rankings.items()}}
+    return ours | cheap_scores(net, list(rankings), x, y, seed)
 
 # %% ../nbs/22_paper_neurons.ipynb #dedb478c
 def vgg_scores(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
@@ -320,8 +325,7 @@ def over_seeds(tables:list) -> pd.DataFrame:
     "Cells as 'mean [lowest..highest]' over tables of the same shape (one per model seed)"
     g = pd.concat(tables, keys=range(len(tables))).groupby(level=1, sort=False)
     mean, lo, hi = g.mean(), g.min(), g.max()
-    return pd.DataFrame({c: [f"{m:.3f} "
-                             f"[{l:.3f}..{h:.3f}]" for m, l, h in zip(mean[c], lo[c], hi[c])] for c in mean},
+    return pd.DataFrame({c: [f"{m:.3f} [{l:.3f}..{h:.3f}]" for m, l, h in zip(mean[c], lo[c], hi[c])] for c in mean},
                              index=mean.index)
 
 # %% ../nbs/22_paper_neurons.ipynb #ecd2531f
@@ -341,8 +345,8 @@ def compression_row(zoo, spec:ModelSpec, layers, shape:tuple) -> dict:
 def compression_over_seeds(zoo, specs:list, # one dict ranking -> spec per model seed (`pruned_specs`)
                            layers, shape:tuple, progress:bool=False) -> pd.DataFrame:
     "Per ranking: architecture and costs, and the test error's mean, lowest and highest over the model seeds"
-    rows = [{m: compression_row(zoo, s, layers, shape) for m, s in d.items()} for d in tqdm(specs, desc='prune and '
-                                                                                                        'retrain, per model seed', disable=not progress)]
+    seeds = tqdm(specs, desc='prune and retrain, per model seed', disable=not progress)
+    rows = [{m: compression_row(zoo, s, layers, shape) for m, s in d.items()} for d in seeds]
     def over(m):
         e = [r[m]['error %'] for r in rows]
         first = rows[0][m]
@@ -386,7 +390,8 @@ def filter_maps(net, layer, x) -> torch.Tensor:
 def filter_strengths(maps:torch.Tensor, ranking, resamples:int=0, seed:int=0) -> tuple[tuple, list[tuple]]:
     "(each filter's mean activation, `ranking`) over all images and over each half-subsample of them"
     per = maps.flatten(2).mean(2).numpy()  # images x filters
-    return (per.mean(0), np.asarray(ranking)), [(per[i].mean(0), np.asarray(ranking)) for i in subsamples(len(per), resamples, seed)]
+    subs = subsamples(len(per), resamples, seed)
+    return (per.mean(0), np.asarray(ranking)), [(per[i].mean(0), np.asarray(ranking)) for i in subs]
 
 # %% ../nbs/22_paper_neurons.ipynb #5b32c2ea
 PAPER = Paper(

@@ -18,14 +18,14 @@ __all__ = ['OVER', 'pooled_overlap_p', 'claim_agree_top', 'claim_small_layers_ha
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #3e26ac58
 def _cases(t:pd.DataFrame, col:str) -> str:
-    return '; '.join(f"{d} {l}: {int(r[col.replace(' p', ' overlap')])}/{int(r.k)} "
-                     f"(p {r[col]:.2g})" for (d, l), r in t.iterrows())
+    case = lambda d, l, r: f"{d} {l}: {int(r[col.replace(' p', ' overlap')])}/{int(r.k)} (p {r[col]:.2g})"
+    return '; '.join(case(d, l, r) for (d, l), r in t.iterrows())
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #f6642e98
 def _ties(t:pd.DataFrame, col:str) -> str:
     "The cases whose k-th place is an exact tie (their overlap depends on how the tie is broken)"
-    tied = [f"{d} {l}: {int(r[f'{col} ties'])} units tie "
-            "at the k-th place" for (d, l), r in t.iterrows() if r.get(f'{col} ties', 0)]
+    ties = f'{col} ties'
+    tied = [f"{d} {l}: {int(r[ties])} units tie at the k-th place" for (d, l), r in t.iterrows() if r.get(ties, 0)]
     return f"; ties broken at random per replicate: {'; '.join(tied)}" if tied else ''
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #9b397f7c
@@ -48,12 +48,11 @@ def _pooled_claim(tables, col:str, alpha:float, what:str) -> Decision:
     t = tables[0]
     expected = sum(k*k/N for N, k in zip(t.units, t.k))
     detail = (f"first replicate: {int(t[f'{col} overlap'].sum())} shared of {int(t.k.sum())} (chance expects "
-              f"{expected:.1f}); "
-              f"mean shared over the replicates {np.mean([x[f'{col} overlap'].sum() for x in tables]):.1f}; by case: "
-              f"{_cases(t, f'{col} p')}"
+              f"{expected:.1f}); mean shared over the replicates "
+              f"{np.mean([x[f'{col} overlap'].sum() for x in tables]):.1f}; by case: {_cases(t, f'{col} p')}"
               + _ties(t, col))
-    return decide([stat(x) for x in tables], -np.log10(alpha), what='-log10 pooled chance p of '
-                                                                    f'the {what} overlaps', over=OVER, detail=detail)
+    return decide([stat(x) for x in tables], -np.log10(alpha), what=f"-log10 pooled chance p of the {what} overlaps",
+                  over=OVER, detail=detail)
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #662b3cbb
 def claim_agree_top(tables, alpha:float=0.05) -> Decision:
@@ -67,8 +66,8 @@ def claim_small_layers_half(tables, small=('conv1', 'conv2', 'fc2')) -> Decision
     def frac(t):
         s = t[t.index.get_level_values('layer').isin(small)]
         return float((s['top overlap']/s.k).mean())
-    return decide([frac(t) for t in tables], 0.5, what="mean shared fraction of the top-k in "
-                                                       f"{', '.join(small)}", over=OVER)
+    return decide([frac(t) for t in tables], 0.5, what=f"mean shared fraction of the top-k in {', '.join(small)}",
+                  over=OVER)
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #81177c7a
 def claim_agree_bottom(tables, alpha:float=0.05) -> Decision:
@@ -89,8 +88,8 @@ def claim_unused_low(replicates:list, # per replicate: dataset -> (Shapley value
     stat = lambda rep: min(unused_below(v, used) for pair in rep.values() for v in pair)
     first = {f"{d} {m}": round(unused_below(v, used),
                                3) for d, pair in replicates[0].items() for m, v in zip(('Shapley', 'switches'), pair)}
-    return decide([stat(r) for r in replicates], threshold, what=f'smallest share of (unit >= {used}, unit < {used}) '
-                                                                 'pairs ordered low-high', over=OVER,
+    return decide([stat(r) for r in replicates], threshold,
+                  what=f"smallest share of (unit >= {used}, unit < {used}) pairs ordered low-high", over=OVER,
                   detail='first replicate: ' + ', '.join(f"{k} {v}" for k, v in first.items()))
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #a8ead8e3
@@ -100,9 +99,8 @@ def claim_top_stable(values, stderr, k:int=10, samples:int=0) -> Decision:
     v, se = np.asarray(values, float), np.asarray(stderr, float)
     o = np.argsort(-v, kind='stable')
     a, b = o[k - 1], o[k]
-    return normal(v[a] - v[b], float(np.hypot(se[a], se[b])), what=f'{k}th '
-                                                                   f'minus {k+1}th value', replicates=samples,
-                                                                   over='sampled orders',
+    return normal(v[a] - v[b], float(np.hypot(se[a], se[b])), what=f"{k}th minus {k+1}th value", replicates=samples,
+                  over='sampled orders',
                   detail=f"{k}th value {v[a]:.4f} (unit {a}), {k+1}th {v[b]:.4f} (unit {b})")
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #ef2adf1d
@@ -115,8 +113,8 @@ def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'swit
      "Series, or one Series)")
     rep = resampled(errors)
     best = lambda e: e[list(rankings)].min()
-    return rep.decide(lambda e: tol - abs(best(e) - target), what=f'{tol:g} minus |best of {", ".join(rankings)} '
-                                                                  f'{what} - {target:g}|',
+    return rep.decide(lambda e: tol - abs(best(e) - target),
+                      what=f'{tol:g} minus |best of {", ".join(rankings)} {what} - {target:g}|',
                       detail=f"{what}: ours {best(rep.first):.3g} ({rep.first[list(rankings)].idxmin()}), the "
                              f"paper's {target:g}; "
                              + ', '.join(f"{m} {v:.3g}" for m, v in rep.first.items()))
@@ -124,15 +122,15 @@ def claim_near_error(errors, target:float, tol:float, rankings=('shapley', 'swit
 # %% ../nbs/23_paper_neurons_claims.ipynb #67873b44
 def claim_near_count(value:float, target:float, tol:float, what:str) -> Decision:
     "A count (parameters, multiply-adds) within `tol` of the paper's `target`: exact, no replicates"
-    return exact(tol - abs(value - target), 0., what=f'{_f(tol)} minus '
-                                                     f'|{what} - {_f(target)}|', detail=f"{what}: ours {_f(value)}, "
-                                                                                        f"the paper's {_f(target)}")
+    return exact(tol - abs(value - target), 0., what=f"{_f(tol)} minus |{what} - {_f(target)}|",
+                 detail=f"{what}: ours {_f(value)}, the paper's {_f(target)}")
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #118037da
 def _beats(v:pd.Series, ours, sign:int) -> float:
     v = v.drop('unpruned', errors='ignore')  # the unpruned parent is the reference, not a rival ranking
     mine = [m for m in ours if m in v.index]
-    return float(sign*(v[mine].max() if sign > 0 else v[mine].min()) - sign*(v.drop(mine).max() if sign > 0 else v.drop(mine).min()))
+    best = lambda s: s.max() if sign > 0 else s.min()
+    return float(sign*best(v[mine]) - sign*best(v.drop(mine)))
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #0df03aaa
 def claim_beats(values, ours=('shapley', 'switches'), higher:bool=True, what:str='', over:str='folds') -> Decision:

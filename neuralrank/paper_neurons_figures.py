@@ -16,7 +16,7 @@ __all__ = ['RANKING_STYLE', 'plot_agreement', 'plot_removal', 'plot_filter_maps'
 
 # %% ../nbs/24_paper_neurons_figures.ipynb #7a744d46
 def plot_agreement(scores:dict, title:str='',
-                   switches:dict|None=None, # (dataset, layer) -> the switch values of every initialisation: drawn as a range per unit
+                   switches:dict|None=None, # (dataset, layer) -> the switches of each initialisation: a range per unit
                   ):
     "`scores`: (dataset, layer) -> (shapley values, switch values); one panel per case, rows datasets, columns layers"
     datasets = list(dict.fromkeys(d for d, _ in scores))
@@ -30,8 +30,8 @@ def plot_agreement(scores:dict, title:str='',
         one = [(i in tsh) != (i in tsw) for i in range(len(sh))]
         if switches and (d, l) in switches and len(switches[(d, l)]) > 1:
             v = np.stack([np.asarray(s) for s in switches[(d, l)]])
-            ax.vlines(sh, v.min(0), v.max(0), color='#999999', lw=0.8, alpha=0.6, label='switch range over '
-                                                                                        f'{len(v)} initialisations')
+            ax.vlines(sh, v.min(0), v.max(0), color='#999999', lw=0.8, alpha=0.6,
+                      label=f"switch range over {len(v)} initialisations")
         ax.scatter(sh, sw, s=14, color='#bbbbbb', label='other units')
         ax.scatter(sh[one], sw[one], s=22, color='#f28e2b', label='top-k of one method (k = 5, fc1: 10)')
         ax.scatter(sh[both], sw[both], s=30, color='#1f77b4', label='top-k of both')
@@ -50,7 +50,7 @@ RANKING_STYLE = {'shapley': ('#1f77b4', '-', 2.2), 'switches': ('#d62728', '-', 
 
 # %% ../nbs/24_paper_neurons_figures.ipynb #254f03a7
 def plot_removal(curves:dict, title:str='', cols:int=5,
-                 spread:list|None=None, # the same curves on each fold of the images: drawn as a band from the lowest to the highest
+                 spread:list|None=None, # the same curves on each fold of the images: a band from lowest to highest
                 ):
     "One panel per layer: accuracy against the fraction of units removed, a line per ranking"
     n = len(curves)
@@ -90,7 +90,9 @@ def plot_filter_maps(cases:dict, k:int=3, title:str=''):
             img = x[i].permute(1, 2, 0).numpy()
             axs[row, 0].imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap='gray' if img.shape[-1] == 1 else None)
             axs[row, 0].set_ylabel(name if i == 0 else '', fontsize=10)
-            for j, (u, tag) in enumerate([(u, f'top {q+1}') for q, u in enumerate(r[:k])] + [(u, f'bottom {k-q}') for q, u in enumerate(r[-k:])]):
+            tagged = ([(u, f'top {q+1}') for q, u in enumerate(r[:k])]
+                      + [(u, f'bottom {k-q}') for q, u in enumerate(r[-k:])])
+            for j, (u, tag) in enumerate(tagged):
                 ax = axs[row, 1 + j]
                 ax.imshow(maps[i, u].numpy(), cmap='viridis' if j < k else 'magma', vmin=0,
                           vmax=float(maps[i].max()) or 1)

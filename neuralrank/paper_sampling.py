@@ -41,27 +41,22 @@ class SamplingProfile(Profile):
 
 # %% ../nbs/25_paper_sampling.ipynb #53cee87f
 PROFILES = {
-    'smoke': SamplingProfile(name='smoke', description='the '
-                                                       'machinery in minutes', eval_n=300, mnist_train=1000, mnist_epochs=1, mnist_test=600,
-                             galaxy_train=300, galaxy_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2),
-                             replicates=2,
-                             ks=(1, 5, 10), js=(0., 0.5, 1.), timing_repeats=1),
-    'quick': SamplingProfile(name='quick', description='a '
-                                                       '2-core laptop CPU', eval_n=2000, mnist_train=8000, mnist_epochs=3, mnist_test=None,
-                             galaxy_train=None, galaxy_epochs=20, galaxy_widths=(16, 32, 64, 64),
-                             fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                             replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
-    'full': SamplingProfile(name='full', description='full training sets, a few epochs: an '
-                                                     'evening on a CPU', eval_n=None, mnist_train=None,
-                            mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20,
-                            galaxy_widths=(32, 64, 128, 192),
-                            fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10, ks=(1, 2, 5, 10, 20, 50),
-                            js=(0., .25, .5, .75, 1.), timing_repeats=5),
-    'paper': SamplingProfile(name='paper', description='full data: a GPU', eval_n=None, mnist_train=None, mnist_epochs=10, mnist_test=None,
-                             galaxy_train=None, galaxy_epochs=30, galaxy_widths=(32, 64, 128, 192),
-                             fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                             replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.),
-                             timing_repeats=5),
+    'smoke': SamplingProfile(name='smoke', description="the machinery in minutes", eval_n=300, mnist_train=1000,
+                             mnist_epochs=1, mnist_test=600, galaxy_train=300, galaxy_epochs=1,
+                             galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2, ks=(1, 5, 10),
+                             js=(0., 0.5, 1.), timing_repeats=1),
+    'quick': SamplingProfile(name='quick', description="a 2-core laptop CPU", eval_n=2000, mnist_train=8000,
+                             mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20,
+                             galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10,
+                             ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+    'full': SamplingProfile(name='full', description="full training sets, a few epochs: an evening on a CPU",
+                            eval_n=None, mnist_train=None, mnist_epochs=3, mnist_test=None, galaxy_train=None,
+                            galaxy_epochs=20, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
+                            replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+    'paper': SamplingProfile(name='paper', description='full data: a GPU', eval_n=None, mnist_train=None,
+                             mnist_epochs=10, mnist_test=None, galaxy_train=None, galaxy_epochs=30,
+                             galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10,
+                             ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
 }
 DATASETS_USED = ('mnist', 'galaxy-zoo1')
 LAYERS = {'mnist': ['conv1', 'conv2', 'fc1', 'fc2'], 'galaxy-zoo1': ['conv1', 'conv2', 'conv3', 'conv4', 'fc1']}
@@ -99,7 +94,8 @@ class DiagnosisSetup:
     latent_values:torch.Tensor|None=None # (items, units) the latent layer's output, where it is not one of `values`
 
     @property
-    def latent(self) -> np.ndarray: return (self.values[self.latent_layer] if self.latent_values is None else self.latent_values).numpy()
+    def latent(self) -> np.ndarray:
+        return (self.values[self.latent_layer] if self.latent_values is None else self.latent_values).numpy()
     @property
     def n(self) -> int: return len(self.y_true)
 
@@ -111,8 +107,9 @@ class DiagnosisSetup:
 def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progress:bool=False) -> DiagnosisSetup:
     ("Full answers, per-item post-ReLU neuron values and the latent matrix of a network of the paper's "
      "`dataset`, in one pass")
-    full, pred, values = full_aggregates(net, x, y, LAYERS[dataset], n_classes, keep=[*LAYERS[dataset], 'latent'], progress=progress,
-                                         tensors={**NEURON_TENSORS[dataset], 'latent': LATENT[dataset]})
+    tensors = {**NEURON_TENSORS[dataset], 'latent': LATENT[dataset]}
+    full, pred, values = full_aggregates(net, x, y, LAYERS[dataset], n_classes, keep=[*LAYERS[dataset], 'latent'],
+                                         progress=progress, tensors=tensors)
     latent = values.pop('latent')
     return DiagnosisSetup(dataset, values, y.numpy(), pred.numpy(), full, n_classes, LATENT[dataset], model_seed,
                           latent)
@@ -121,7 +118,8 @@ def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progr
 def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_root=None,
                     progress:bool=False) -> DiagnosisSetup:
     "Network, test split, full answers and per-item neuron values for one of the paper's data sets"
-    x, y = load_split(spec.dataset, train=False, limit=p.mnist_test if spec.dataset == 'mnist' else None, seed=seed, root=data_root)
+    limit = p.mnist_test if spec.dataset == 'mnist' else None
+    x, y = load_split(spec.dataset, train=False, limit=limit, seed=seed, root=data_root)
     return network_setup(zoo.get(spec), x, y, spec.dataset, spec.n_classes, spec.seed, progress)
 
 # %% ../nbs/25_paper_sampling.ipynb #435880d1
@@ -155,8 +153,9 @@ def setup_table(r, setups:dict) -> pd.DataFrame:
 def replication(r, timing:bool=False) -> tuple[dict, list]:
     "What a sampling report replicates and what it runs once, for `ReportWriter.replication`"
     rep = {'model seeds': f"{len(r.seeds)} ({', '.join(map(str, r.seeds))}), each network its own zoo entry"}
-    if timing: rep['timing repeats'] = (f"{r.profile.timing_repeats} per technique, each from a cold start "
-                                        "(first model seed)")
+    if timing:
+        rep['timing repeats'] = (f"{r.profile.timing_repeats} per technique, each from a cold start "
+                                 "(first model seed)")
     else: rep['sampling seeds'] = (f"{r.replicates} per technique and size: the random draws, the GMM and SVM fits, "
                                    "the VAS and EB-tree orders")
     return rep, ['the test split (used whole)', 'the network within a model seed']

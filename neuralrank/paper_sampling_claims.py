@@ -51,9 +51,8 @@ def claim_rank(runs:pd.DataFrame, technique:str, rank:int=1, metrics=('S1', 'S2'
     parts = []
     for m in metrics:
         tab = replicate_table(runs, m, fracs)
-        parts.append(decide(_rank_margin(tab, technique, rank, _BETTER[m]), what=f"{m}: {technique} minus the "
-                                                                                 f"{_ORD.get(rank, f'{rank}th best')} "
-                                                                                 f"other",
+        parts.append(decide(_rank_margin(tab, technique, rank, _BETTER[m]),
+                            what=f"{m}: {technique} minus the {_ORD.get(rank, f'{rank}th best')} other",
                             over=OVER, detail=_means_line(tab, m)))
     return all_of(parts, '; '.join(p.detail for p in parts))
 
@@ -68,9 +67,9 @@ def claim_beats_on(runs:pd.DataFrame, a:str, others, metrics, fracs=None) -> Dec
     parts = []
     for m in metrics:
         tab = replicate_table(runs, m, fracs)
-        parts += [decide(_BETTER[m]*(tab[a] - tab[o]).to_numpy(), what=f"{m}: {a} minus {o}" + (' (sign: '
-                                                                                                'lower is better)' if _BETTER[m] < 0 else ''),
-                         over=OVER) for o in others]
+        sign = ' (sign: lower is better)' if _BETTER[m] < 0 else ''
+        parts += [decide(_BETTER[m]*(tab[a] - tab[o]).to_numpy(), what=f"{m}: {a} minus {o}{sign}", over=OVER)
+                  for o in others]
     return all_of(parts)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #859fdd1e
@@ -79,9 +78,8 @@ def claim_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tre
     "`technique`'s sample is smaller than every other `frac` sample, and it ranks `rank` or better against them"
     at = runs[runs.frac == frac]
     size = replicate_table(at, 'size')
-    small = decide((size.drop(columns=technique).min(axis=1) - size[technique]).to_numpy(), what="smallest other "
-                                                                                                 "sample minus the "
-                                                                                                 f"{technique}'s (items)",
+    small = decide((size.drop(columns=technique).min(axis=1) - size[technique]).to_numpy(),
+                   what=f"smallest other sample minus the {technique}'s (items)",
                    over=OVER, detail=f"{technique} {size[technique].mean():.0f} items, the others "
                                      f"{size.drop(columns=technique).min(axis=1).mean():.0f}")
     return all_of([small, *claim_rank(at, technique, rank, metrics).parts])
@@ -92,8 +90,8 @@ def claim_most_wrong(shares:pd.DataFrame, technique:str='max_margin') -> Decisio
     tab = shares.pivot_table(index=['seed', 'repeat'], columns='technique', values='share', sort=False)
     rest = tab.drop(columns=technique)
     mean = tab.mean().sort_values(ascending=False)
-    return decide((tab[technique] - rest.max(axis=1)).to_numpy(), what=f"{technique} minus the largest other, "
-                                                                       "misclassified share",
+    return decide((tab[technique] - rest.max(axis=1)).to_numpy(),
+                  what=f"{technique} minus the largest other, misclassified share",
                   over=OVER, detail='mean shares: ' + ', '.join(f"{t} {v:.3f}" for t, v in mean.items()))
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #8ed166af
@@ -117,8 +115,8 @@ def claim_weighted_below(jruns:pd.DataFrame) -> Decision:
     for t, g in jruns.groupby('technique', sort=False):
         plain = g[~g.weighted].pivot_table(index=['seed', 'repeat'], columns='j', values='S1').max(axis=1)
         w = g[g.weighted].groupby(['seed', 'repeat']).S1.mean()
-        parts.append(decide((plain - w.reindex(plain.index)).to_numpy(), what=f"{t}: best plain "
-                                                                              "S1 minus weighted", over=OVER))
+        parts.append(decide((plain - w.reindex(plain.index)).to_numpy(), what=f"{t}: best plain S1 minus weighted",
+                            over=OVER))
     return all_of(parts)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #e2cbe83a
@@ -127,17 +125,15 @@ def claim_slower(times:pd.DataFrame, slow=('vas', 'eb_tree'), factor:float=100.)
     tab = times.pivot_table(index='repeat', columns='technique', values='seconds', sort=False)
     ratio = tab[list(slow)].min(axis=1)/tab.drop(columns=list(slow)).max(axis=1)
     med = tab.median()
-    return decide(np.log10(ratio.to_numpy()), np.log10(factor), what='log10(fastest of the slow ones '
-                                                                     '/ slowest other)', over='timing repeats',
-                  detail=', '.join(f"{t} {med[t]:.3g} s" for t in slow) + "; slowest other "
-                                                                          f"{med.drop(list(slow)).max():.3g} s "
-                                                                          f"(medians)")
+    detail = (', '.join(f"{t} {med[t]:.3g} s" for t in slow)
+              + f"; slowest other {med.drop(list(slow)).max():.3g} s (medians)")
+    return decide(np.log10(ratio.to_numpy()), np.log10(factor), what="log10(fastest of the slow ones / slowest other)",
+                  over='timing repeats', detail=detail)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #bf371232
 def claim_under(times:pd.DataFrame, limit:float=1.) -> Decision:
     "Every technique creates its sample in under `limit` seconds"
     tab = times.pivot_table(index='repeat', columns='technique', values='seconds', sort=False)
     med = tab.median().sort_values(ascending=False)
-    return decide(tab.max(axis=1).to_numpy(), limit, higher=False, what='slowest '
-                                                                        'technique, seconds', over='timing repeats',
-                  detail='medians: ' + ', '.join(f"{t} {v:.3g} s" for t, v in med.items()))
+    return decide(tab.max(axis=1).to_numpy(), limit, higher=False, what="slowest technique, seconds",
+                  over='timing repeats', detail='medians: ' + ', '.join(f"{t} {v:.3g} s" for t, v in med.items()))

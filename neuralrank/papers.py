@@ -57,15 +57,15 @@ class Paper:
     def profile(self, profile:str|Profile) -> Profile:
         "This paper's profile of that name (a `Profile` passes through)"
         if isinstance(profile, Profile): return profile
-        if profile not in self.profiles: raise ValueError(f"unknown profile {profile!r} for the {self.name} paper: "
-                                                          f"use {', '.join(self.profiles)}")
+        if profile not in self.profiles:
+            raise ValueError(f"unknown profile {profile!r} for the {self.name} paper: use {', '.join(self.profiles)}")
         return self.profiles[profile]
 
     def seed_list(self, profile:str|Profile, seed:int=0, seeds:int|None=None) -> list[int]:
         "The model seeds a run uses: `seeds` of them (None: the profile's) from `seed` on"
         n = self.profile(profile).seeds if seeds is None else seeds
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError("seeds must be a positive whole "
-                                                                                    f"number, got {n!r}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"seeds must be a positive whole number, got {n!r}")
         return list(range(seed, seed + n))
 
     def all_specs(self, profile:str|Profile, seed:int=0, seeds:int|None=None) -> list:

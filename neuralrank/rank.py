@@ -15,8 +15,7 @@ from tqdm.auto import tqdm
 
 from .models import layer_outputs, resolve_layer, model_device, describe_layer
 from .estimators import check_estimators, model_scores
-from .checks import InputError, check_labels
-from .silhouette import silhouette, silhouette_samples, pca, label_codes
+from .silhouette import silhouette, pca, label_codes
 
 # %% auto #0
 __all__ = ['layer_scores', 'silhouette_table', 'neural_rank', 'fit_logits', 'transfer_accuracy', 'rank_agreement',
@@ -90,11 +89,11 @@ def _estimator_table(items, x, y, layer, ests, dim, variant, metric, batch_size,
 # %% ../nbs/07_rank.ipynb #ffeb199e
 def neural_rank(models, # dict label -> model, or a list of models
                 x:torch.Tensor, y:torch.Tensor, # target inputs and labels
-                layer:int|str='last-hidden', # index, module name, or 'last-hidden' (each model's last latent layer, else the input of its last Linear)
+                layer:int|str='last-hidden', # index, module name, or 'last-hidden' (see `resolve_layer`)
                 dim:int=10, # PCA dimension D
                 variant:str='standard', metric:str='cosine', batch_size:int=1024,
                 progress=True, # a progress bar, or an open tqdm bar to advance per model
-                estimator='silhouette', # or any of `neuralrank.estimators.ESTIMATORS`, several (one column each), or 'all'
+                estimator='silhouette', # or any of `ESTIMATORS`, several (one column each), or 'all'
                ) -> pd.DataFrame:
     ("Algorithm 1 of neuralRank: models sorted by the silhouette of their layer-`layer` outputs (or another "
      "estimator), best first")
@@ -162,8 +161,8 @@ def rank_agreement(scores, # one value per model (higher is better)
                   ) -> dict:
     "Kendall tau, Spearman rho (with p-values) and weighted tau between two rankings of the same models"
     a, b = np.asarray(scores, float), np.asarray(accuracies, float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 3: raise ValueError("rank_agreement needs two equal-length lists "
-                                                                         "of at least 3 values")
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 3:
+        raise ValueError("rank_agreement needs two equal-length lists of at least 3 values")
     kt, sp, wt = stats.kendalltau(a, b), stats.spearmanr(a, b), stats.weightedtau(a, b)
     return {'kendall_tau': float(kt.statistic), 'kendall_p': float(kt.pvalue), 'spearman_rho': float(sp.statistic),
             'spearman_p': float(sp.pvalue), 'weighted_tau': float(wt.statistic), 'n': len(a)}

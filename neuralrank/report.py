@@ -13,7 +13,7 @@ import pandas as pd
 
 from .checks import InputError
 from .store import atomic_write
-from .verdicts import Decision, CAUSES, VERDICTS, cause_of, decide
+from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
 __all__ = ['KERNEL_ARGS', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir',
@@ -52,8 +52,7 @@ def _iv(c:Claim) -> str:
 # %% ../nbs/09_report.ipynb #a84cbd5a
 def claims_markdown(claims:list[Claim]) -> str:
     "A Markdown table of claims and verdicts"
-    rows = ['| source | claim | verdict | 95% interval | replicates | '
-            'cause | evidence |', '|---|---|---|---|---|---|---|']
+    rows = ["| source | claim | verdict | 95% interval | replicates | cause | evidence |", '|---' * 7 + '|']
     rows += [f"| {c.source} | {c.claim} | **{c.verdict}** | {_iv(c)} | {c.replicates} | {c.cause or ''} "
              f"| {c.evidence} |" for c in claims]
     return '\n'.join(rows)
@@ -62,8 +61,8 @@ def claims_markdown(claims:list[Claim]) -> str:
 def replication_markdown(rep:dict) -> str:
     "What a report replicated and what it ran once, as Markdown lines"
     if not rep: return ''
-    lines = ['Replicated: ' + ('; '.join(f"{k}: {v}" for k, v in rep.get('replicated',
-                                                                         {}).items()) or 'nothing') + '.']
+    replicated = '; '.join(f"{k}: {v}" for k, v in rep.get('replicated', {}).items())
+    lines = ['Replicated: ' + (replicated or 'nothing') + '.']
     if rep.get('not replicated'): lines.append('Run once: ' + '; '.join(rep['not replicated']) + '.')
     return '\n\n'.join(lines)
 
@@ -73,8 +72,8 @@ def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     def f(v): return format(v, floatfmt) if isinstance(v, float) else str(v)
     cols = [str(df.index.name or '')] + [str(c) for c in df.columns]
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols)]
-    lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in zip(df.index,
-                                                                                         df.itertuples(index=False))]
+    rows = zip(df.index, df.itertuples(index=False))
+    lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in rows]
     return '\n'.join(lines)
 
 # %% ../nbs/09_report.ipynb #e243aaa5
@@ -100,8 +99,8 @@ class ReportWriter:
 
     def claim(self, source:str, claim:str, decision:Decision, cause:str|None=None) -> Claim:
         "Record a claim as its `Decision` decides it; `cause` names why a miss missed, where the report knows"
-        if not isinstance(decision, Decision): raise TypeError("a claim is decided by a Decision "
-                                                               f"(neuralrank.verdicts), not {type(decision).__name__}")
+        if not isinstance(decision, Decision):
+            raise TypeError(f"a claim is decided by a Decision (neuralrank.verdicts), not {type(decision).__name__}")
         c = Claim.decided(source, claim, decision, str(self.setup.get('profile', '')), cause)
         self.claims.append(c)
         return c
@@ -133,8 +132,9 @@ def reports_dir() -> Path:
     "The folder of report notebooks: `NEURALRANK_REPORTS`, else `nbs/reports` beside the package"
     if os.environ.get('NEURALRANK_REPORTS'): return Path(os.environ['NEURALRANK_REPORTS'])
     d = Path(__file__).resolve().parent.parent/'nbs'/'reports'
-    if not d.is_dir(): raise FileNotFoundError(f"report notebooks not found in {d}: install neuralrank from its "
-                                               "repository (pip install -e .) or set NEURALRANK_REPORTS")
+    if not d.is_dir():
+        raise FileNotFoundError(f"report notebooks not found in {d}: install neuralrank from its "
+                                "repository (pip install -e .) or set NEURALRANK_REPORTS")
     return d
 
 # %% ../nbs/09_report.ipynb #c0218add
@@ -157,8 +157,9 @@ def find_reports(only:list[str]|str|None=None, # report names, or a comma-separa
     unknown = [n for n, h in hits.items() if not h]
     if unknown: raise InputError(f"unknown report(s) {', '.join(unknown)}; known: {', '.join(p.stem for p in nbs)}")
     for n, h in hits.items():
-        if len(h) > 1: raise InputError(f"report name {n!r} matches {len(h)} reports "
-                                        f"({', '.join(p.stem for p in h)}): write one in full or as paper:id")
+        if len(h) > 1:
+            raise InputError(f"report name {n!r} matches {len(h)} reports "
+                             f"({', '.join(p.stem for p in h)}): write one in full or as paper:id")
     return sorted({h[0] for h in hits.values()})
 
 # %% ../nbs/09_report.ipynb #038a0732
@@ -231,7 +232,7 @@ def _page(executed:Path) -> Path|None:
 
 # %% ../nbs/09_report.ipynb #3ad7f146
 def run_report(nb:Path, # the report notebook
-               out_dir:Path, # its output folder (the executed notebook and its HTML page, figures, tables, report.json)
+               out_dir:Path, # its output folder (the executed notebook, its page, figures, tables, report.json)
                parameters:dict, # papermill parameters; `out_dir` is added
                kernel:str='python3', # Jupyter kernel name
               ) -> ReportRun:
@@ -290,7 +291,8 @@ def _summary(runs:list[ReportRun]) -> str:
 _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause')
 
 # %% ../nbs/09_report.ipynb #8a1a90c8
-def _stored_claims(r:ReportRun) -> list[Claim]: return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]
+def _stored_claims(r:ReportRun) -> list[Claim]:
+    return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]
 
 # %% ../nbs/09_report.ipynb #def72eac
 def _report_md(r:ReportRun, out:Path) -> list[str]:
@@ -321,11 +323,10 @@ def _links_md(r:ReportRun, out:Path) -> str:
 def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     runs = [r for _, rs in groups for r in rs]
     md = [f"# {title}", '', ' · '.join(f"{k}: `{v}`" for k, v in header.items()), '', _summary(runs), '',
-          '| paper | report | status | time (s) | page, notebook | held / did not hold '
-          '/ inconclusive |', '|---|---|---|---|---|---|']
+          "| paper | report | status | time (s) | page, notebook | held / did not hold / inconclusive |",
+          '|---' * 6 + '|']
     md += [f"| {g if i == 0 else ''} | {r.title} | {'ok' if r.ok else '**FAILED**'} | {r.seconds:.1f} | "
-           f"{_links_md(r, out)} | "
-           f"{_tally(r)} |" for g, rs in groups for i, r in enumerate(rs)]
+           f"{_links_md(r, out)} | {_tally(r)} |" for g, rs in groups for i, r in enumerate(rs)]
     for g, rs in groups:
         md += ['', f"## {g}", '', _summary(rs)]
         if g in zoos: md += ['', _ZOO_NOTE, '', df_markdown(zoos[g].set_index(zoos[g].columns[0]))]
@@ -338,6 +339,12 @@ _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;
         ".held{color:#1a7f37;font-weight:600}.not{color:#cf222e;font-weight:600}.unsure{color:#9a6700;font-weight:600}"
         "img{max-width:100%;border:1px solid #eee}")
 _CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
+
+# %% ../nbs/09_report.ipynb #6b110429
+def _tr(*cells, tag:str='td') -> str:
+    "One row of an HTML table from cells already escaped; a cell given as (html, css class) carries the class"
+    cell = lambda c: f"<{tag} class={c[1]}>{c[0]}</{tag}>" if isinstance(c, tuple) else f"<{tag}>{c}</{tag}>"
+    return '<tr>' + ''.join(map(cell, cells)) + '</tr>'
 
 # %% ../nbs/09_report.ipynb #2da2af27
 def _report_html(r:ReportRun, out:Path) -> list[str]:
@@ -353,11 +360,10 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     if r.report.get('replication'):
         h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
     if r.claims:
-        h.append("<table><tr><th>source</th><th>claim</th><th>verdict</th><th>95% "
-                 "interval</th><th>replicates</th><th>cause</th><th>evidence</th></tr>")
-        h += [f"<tr><td>{e(c.source)}</td><td>{e(c.claim)}</td><td "
-              f"class={_CLASS[c.verdict]}>{e(c.verdict)}</td><td>{e(_iv(c))}</td>"
-              f"<td>{c.replicates}</td><td>{e(c.cause or '')}</td><td>{e(c.evidence)}</td></tr>" for c in _stored_claims(r)]
+        heads = ('source', 'claim', 'verdict', '95% interval', 'replicates', 'cause', 'evidence')
+        h.append('<table>' + _tr(*heads, tag='th'))
+        h += [_tr(e(c.source), e(c.claim), (e(c.verdict), _CLASS[c.verdict]), e(_iv(c)), c.replicates,
+                  e(c.cause or ''), e(c.evidence)) for c in _stored_claims(r)]
         h.append('</table>')
     return h
 
@@ -371,14 +377,12 @@ def _links_html(r:ReportRun, out:Path) -> str:
 def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
-         '<p>' + ' · '.join(f"{e(str(k))}: "
-                            f"<code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
-                            f"<p>{e(_summary(runs))}</p>",
-         "<table><tr><th>paper</th><th>report</th><th>status</th><th>time (s)</th><th>page, notebook</th><th>held / "
-         "did not hold / inconclusive</th></tr>"]
-    h += [f"<tr><td>{e(g) if i == 0 else ''}</td><td><a href='#{e(r.name)}'>{e(r.title)}</a></td><td "
-          f"class={'held' if r.ok else 'not'}>{'ok' if r.ok else 'FAILED'}</td>"
-          f"<td>{r.seconds:.1f}</td><td>{_links_html(r, out)}</td><td>{_tally(r)}</td></tr>"
+         '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
+         f"<p>{e(_summary(runs))}</p>",
+         '<table>' + _tr('paper', 'report', 'status', 'time (s)', 'page, notebook',
+                         'held / did not hold / inconclusive', tag='th')]
+    h += [_tr(e(g) if i == 0 else '', f"<a href='#{e(r.name)}'>{e(r.title)}</a>",
+              ('ok', 'held') if r.ok else ('FAILED', 'not'), f"{r.seconds:.1f}", _links_html(r, out), _tally(r))
           for g, rs in groups for i, r in enumerate(rs)]
     h.append('</table>')
     for g, rs in groups:
@@ -394,7 +398,7 @@ def write_index(groups:list[tuple[str, list[ReportRun]]]|list[ReportRun],
                 out:Path, # the run's output folder
                 header:dict, # run facts shown at the top (profile, device, times, versions)
                 title:str='neuralrank reports', # the page title
-                zoos:dict|None=None, # group title -> DataFrame of the zoo models it used (label first), shown under its heading
+                zoos:dict|None=None, # group title -> the zoo models it used (label first), shown under its heading
                ) -> Path:
     "Write `index.md` and `index.html` in `out` for the report runs; return the Markdown path"
     out = Path(out)
@@ -455,11 +459,10 @@ def _save_outputs(executed:Path, notebook:Path):
 def _docs_index(rows:list[dict], title:str) -> str:
     e = html.escape
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
-         "<table><tr><th>notebook</th><th>what it is</th><th>status</th><th>time (s)</th></tr>"]
-    h += ["<tr><td><a "
-          f"href='{e(r['page'])}'>{e(r['title'] or r['name'])}</a><br><code>{e(r['name'])}</code></td><td>{e(r['summary'])}</td>"
-          "<td "
-          f"class={'held' if not r['error'] else 'not'}>{'ok' if not r['error'] else e('failed: ' + r['error'])}</td><td>{r['seconds']:.1f}</td></tr>" for r in rows]
+         '<table>' + _tr('notebook', 'what it is', 'status', 'time (s)', tag='th')]
+    link = lambda r: f"<a href='{e(r['page'])}'>{e(r['title'] or r['name'])}</a><br><code>{e(r['name'])}</code>"
+    status = lambda r: (e('failed: ' + r['error']), 'not') if r['error'] else ('ok', 'held')
+    h += [_tr(link(r), e(r['summary']), status(r), f"{r['seconds']:.1f}") for r in rows]
     return '\n'.join(h + ['</table>'])
 
 # %% ../nbs/09_report.ipynb #4e7a404b
@@ -468,7 +471,7 @@ def build_docs(out:Path, # the folder the pages and their index go to
                execute:bool=True, # run each notebook first (False: render them as saved)
                progress:bool=False, # a progress bar over the notebooks
                title:str='neuralrank: the library notebooks',
-               save_outputs:bool=False, # also write each successful run's outputs back into the notebook itself, cleaned as nbdev_clean does
+               save_outputs:bool=False, # also write each successful run's outputs back into the notebook (cleaned)
               ) -> Path:
     ("Each notebook run and rendered to `out/<name>.html` (its run beside it as `.ipynb`), and "
      "`out/index.html` listing them")

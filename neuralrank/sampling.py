@@ -29,11 +29,11 @@ __all__ = ['FIT_N', 'sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margi
 def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
     "latent (n, d) float64, labels as int arrays, the sample size; a clear error for anything else"
     z = np.asarray(latent, dtype=float)
-    if z.ndim != 2 or len(z) == 0: raise InputError("latent must be a non-empty (items, dims) matrix, "
-                                                    f"got shape {z.shape}")
+    if z.ndim != 2 or len(z) == 0:
+        raise InputError(f"latent must be a non-empty (items, dims) matrix, got shape {z.shape}")
     yt, yp = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
-    if not (len(yt) == len(yp) == len(z)): raise InputError(f"lengths disagree: {len(z)} latent rows, {len(yt)} true "
-                                                            f"labels, {len(yp)} predictions")
+    if not (len(yt) == len(yp) == len(z)):
+        raise InputError(f"lengths disagree: {len(z)} latent rows, {len(yt)} true labels, {len(yp)} predictions")
     check_inputs(z, yt, 'latent')
     check_inputs(z, yp, 'latent')
     if isinstance(frac, bool) or not isinstance(frac, (int, float, np.floating)) or not 0 < frac <= 1:
@@ -89,8 +89,8 @@ def sample_random(z, yt, yp, m, rng, **_) -> np.ndarray:
 def sample_stratified_cm(z, yt, yp, m, rng, allocation:str='proportional', **_) -> np.ndarray:
     ("`m` items drawn at random within each (true, predicted) class cell, allocated proportionally (or at "
      "least one per cell)")
-    if allocation not in ('proportional', 'at_least_one'): raise InputError("allocation must be 'proportional' or "
-                                                                            f"'at_least_one', got {allocation!r}")
+    if allocation not in ('proportional', 'at_least_one'):
+        raise InputError(f"allocation must be 'proportional' or 'at_least_one', got {allocation!r}")
     g = _group_ids(yt, yp)
     return _take_random(g, allocate(np.bincount(g), m, at_least_one=allocation == 'at_least_one'), rng)
 
@@ -230,11 +230,10 @@ def _boundary(kind):
         if not 0 <= j <= 1: raise InputError(f"j must be in [0, 1], got {j!r}")
         return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n, n_init), m, j,
                      weighted, cap, rng)
-    f.__doc__ = ("`m` items by their log-odds under a "
+    f.__doc__ = (f"`m` items by their log-odds under a "
                  f"{'linear SVM' if kind == 'svm' else kind + '-covariance Gaussian mixture'} fitted to the classes: "
-                 "per most likely class, the share `j` from the lowest log-odds (the boundary) and the rest "
-                 "from the highest, "
-                 "or drawn with weights falling with the odds")
+                 f"per most likely class, the share `j` from the lowest log-odds (the boundary) and the rest from "
+                 f"the highest, or drawn with weights falling with the odds")
     return f
 
 sample_gmm_full, sample_gmm_spherical, sample_max_margin = _boundary('full'), _boundary('spherical'), _boundary('svm')
@@ -310,8 +309,8 @@ def technique_options(technique:str) -> list[str]:
 # %% ../nbs/17_sampling.ipynb #e19054a2
 def check_options(technique:str, options:dict):
     "A clear error for an unknown technique, or an option it does not have (a misspelt `jj=` must not be ignored)"
-    if technique not in _SAMPLERS: raise InputError(f"unknown sampling technique {technique!r}: use one of "
-                                                    f"{', '.join(TECHNIQUES)}")
+    if technique not in _SAMPLERS:
+        raise InputError(f"unknown sampling technique {technique!r}: use one of {', '.join(TECHNIQUES)}")
     bad = sorted(set(options) - set(technique_options(technique)))
     if bad: raise InputError(f"{technique} has no option {', '.join(map(repr, bad))}: its options are "
                              f"{', '.join(technique_options(technique)) or 'none'}")
@@ -322,7 +321,7 @@ def sample(technique:str, # a name in `TECHNIQUES`
            y_true, y_pred, # their true and predicted classes
            frac:float, # sample size as a fraction of n, in (0, 1]
            seed:int=0, # seed of every random choice
-           **options, # technique options: j, weighted, cap, fit_n, fit_seed, n_init (GMMs, MaxMargin); allocation (stratified_cm); dims, bins (latent_grid); bandwidth (vas)
+           **options, # the technique's own (`technique_options(technique)`): j, weighted, cap, fit_n, dims, ...
           ) -> np.ndarray:
     "Unique row indices of a `frac` sample of the test items chosen by `technique` (sorted)"
     check_options(technique, options)

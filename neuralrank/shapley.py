@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from .models import model_device, progress_bar
 from .units import layer_module, unit_count, coalition_values, UnitScores
-from .checks import InputError, check_count, check_positive, check_inputs
+from .checks import InputError, check_count, check_inputs
 
 # %% auto #0
 __all__ = ['shapley_from_values', 'Cut', 'leaves_through', 'cut_at', 'unit_contributions', 'pool_plan', 'window_major',
@@ -75,7 +75,8 @@ def leaves_through(model:nn.Module, layer:int|str) -> tuple[list, int]|None:
     leaves = _leaves(model)
     if leaves is None: return None
     _, mod = layer_module(model, layer)
-    last = [m for m in mod.modules() if not any(True for _ in m.children())][-1] if any(True for _ in mod.children()) else mod
+    is_leaf = lambda m: not any(True for _ in m.children())
+    last = mod if is_leaf(mod) else [m for m in mod.modules() if is_leaf(m)][-1]
     ids = [id(l) for l in leaves]
     return (leaves, ids.index(id(last)) + 1) if id(last) in ids else None
 
@@ -87,9 +88,9 @@ def cut_at(model:nn.Module, layer:int|str) -> Cut|None:
     leaves, i = found
     j = i
     while j < len(leaves) and isinstance(leaves[j], _ZERO_PRESERVING): j += 1
-    if j == len(leaves) or not (isinstance(leaves[j],
-                                           nn.Linear) or (isinstance(leaves[j],
-                                                                     nn.Conv2d) and leaves[j].groups == 1)): return None
+    if j == len(leaves): return None
+    nxt = leaves[j]
+    if not (isinstance(nxt, nn.Linear) or isinstance(nxt, nn.Conv2d) and nxt.groups == 1): return None
     return Cut(leaves[:i], leaves[i:j], leaves[j], leaves[j+1:])
 
 # %% ../nbs/13_shapley.ipynb #17f3a459
@@ -128,7 +129,9 @@ def pool_plan(cut:Cut) -> tuple[int, list]|None:
     p = cut.tail[i]
     k, s = p.kernel_size, p.stride
     k, s = (k if isinstance(k, int) else k[0]), (s if isinstance(s, int) else s[0])
-    if p.kernel_size not in (k, (k, k)) or s != k or p.padding not in (0, (0, 0)) or p.dilation not in (1, (1, 1)) or p.ceil_mode: return None
+    if p.kernel_size not in (k, (k, k)) or s != k or p.padding not in (0, (0, 0)) or p.dilation not in (1, (1, 1)):
+        return None
+    if p.ceil_mode: return None
     return k, cut.tail[:i] + cut.tail[i + 1:]
 
 # %% ../nbs/13_shapley.ipynb #2b68d775
@@ -209,8 +212,8 @@ def _correct(tail:list, z:torch.Tensor, y:torch.Tensor, pooled:tuple|None=None) 
     if pooled == 'logits':  # z is (K, m, B), classes first and coalitions last
         cls, yy = torch.arange(z.shape[0], device=z.device)[:, None, None], y[None, :, None]
         zy = z.gather(0, yy.expand(1, -1, z.shape[2]))[0]
-        return ((zy > z.masked_fill(cls >= yy, -math.inf).amax(0)) & (zy >= z.masked_fill(cls <= yy,
-                                                                                          -math.inf).amax(0))).sum(0)
+        below, above = z.masked_fill(cls >= yy, -math.inf).amax(0), z.masked_fill(cls <= yy, -math.inf).amax(0)
+        return ((zy > below) & (zy >= above)).sum(0)
     B, m = z.shape[:2]
     if pooled is not None: z = functools.reduce(torch.maximum, z.unbind(2)).reshape(B, m, *pooled)
     logits = _run(tail, z.reshape(B*m, *z.shape[2:]))
@@ -287,7 +290,8 @@ def _split_by_label(zlow:torch.Tensor, y:torch.Tensor) -> tuple:
     ("A block of logits (K, m, B) as the logits of the classes below each label, above it, and the label's own: what "
      "the arg-max test reads")
     cls, yy = torch.arange(zlow.shape[0], device=zlow.device)[:, None, None], y[None, :, None]
-    return zlow.masked_fill(cls >= yy, -math.inf), zlow.masked_fill(cls <= yy, -math.inf), zlow.gather(0, yy.expand(1, -1, zlow.shape[2]))[0]
+    own = zlow.gather(0, yy.expand(1, -1, zlow.shape[2]))[0]
+    return zlow.masked_fill(cls >= yy, -math.inf), zlow.masked_fill(cls <= yy, -math.inf), own
 
 # %% ../nbs/13_shapley.ipynb #e927ef96
 def _first_max_hits(below, above, own, high, y, buf) -> torch.Tensor:
@@ -312,9 +316,8 @@ def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1
     dev = next(cut.linear.parameters()).device
     counts = torch.zeros(2**N, dtype=torch.long, device=dev)
     k, m = block_shape(N, unit_contributions(cut, x[:1].to(dev), N)[0].numel(), len(y), batch_size, budget)
-    bar = progress_bar(progress, total=2**N*len(y), desc='exact Shapley, '
-                                                         f'2^{N} coalitions', unit='eval', unit_scale=True,
-                                                         leave=False)
+    bar = progress_bar(progress, total=2**N*len(y), desc=f"exact Shapley, 2^{N} coalitions", unit='eval',
+                       unit_scale=True, leave=False)
     for xb, yb in zip(x.split(m), y.split(m)):
         C, bias, tail, pooled = _contributions(cut, xb.to(dev), N)
         yb = yb.to(dev)
@@ -328,9 +331,8 @@ def all_coalition_counts(cut:Cut, x, y, N:int, batch_size:int=2048, budget:int=1
             highs = (((g[:, None] >> torch.arange(N - k, device=dev)) & 1).float() @ Ch).reshape(-1, *C.shape[1:])
             if pooled == 'logits': highs = highs[..., None]
             for i, high in enumerate(highs):
-                hits = _first_max_hits(*low, high, yb,
-                                       z) if pooled == 'logits' else _correct(tail, torch.add(zlow, high, out=z), yb,
-                                                                              pooled)
+                if pooled == 'logits': hits = _first_max_hits(*low, high, yb, z)
+                else: hits = _correct(tail, torch.add(zlow, high, out=z), yb, pooled)
                 counts[(g0 + i) << k:(g0 + i + 1) << k] += hits
         bar.update(2**N*len(yb))
     bar.close()
@@ -420,9 +422,8 @@ def check_exact_memory(N:int, name:str='the layer'):
     try: have = os.sysconf('SC_PHYS_PAGES')*os.sysconf('SC_PAGE_SIZE')
     except (ValueError, OSError, AttributeError): return
     if need > have/2: raise InputError(f"exact Shapley values of {name}'s {N} units hold 2^{N} coalition values "
-                                       f"({need/2**30:,.0f} GiB), "
-                                       f"more than half of this machine's {have/2**30:,.0f} GiB: use "
-                                       "method='permutation' or 'truncated'")
+                                       f"({need/2**30:,.0f} GiB), more than half of this machine's {have/2**30:,.0f} "
+                                       f"GiB: use method='permutation' or 'truncated'")
 
 # %% ../nbs/13_shapley.ipynb #6f02d165
 def check_exact(N:int, name:str, max_exact:int=25):
@@ -447,8 +448,8 @@ def shapley_values(model:nn.Module, # a trained classifier
                    progress:bool=False, # progress bar
                   ) -> ShapleyResult:
     "Shapley value of every unit of `layer` for the accuracy on (x, y)"
-    if method not in ('exact', 'truncated', 'permutation'): raise InputError(f"unknown method {method!r}: use exact, "
-                                                                             "truncated or permutation")
+    if method not in ('exact', 'truncated', 'permutation'):
+        raise InputError(f"unknown method {method!r}: use exact, truncated or permutation")
     check_inputs(x, y, 'the validation split')
     name, _ = layer_module(model, layer)
     was = model.training
@@ -462,12 +463,15 @@ def shapley_values(model:nn.Module, # a trained classifier
         elif method == 'exact':
             check_exact(N, name, max_exact)
             v = _exact(model, layer, x, y, N, batch_size, cut, progress)
-            phi, se, ev, info = shapley_from_values(v, empty), np.zeros(N), 2**N, {'v_full': v[-1], 'v_empty_measured': v[0]}
+            phi, se, ev = shapley_from_values(v, empty), np.zeros(N), 2**N
+            info = {'v_full': v[-1], 'v_empty_measured': v[0]}
         elif method == 'truncated':
-            (phi, ev), se, info = _truncated(model, layer, x, y, N, check_count(k, 'k'), batch_size, cut, empty), np.zeros(N), {'k': k}
+            phi, ev = _truncated(model, layer, x, y, N, check_count(k, 'k'), batch_size, cut, empty)
+            se, info = np.zeros(N), {'k': k}
         else:
-            phi, se, m, ev = _permutation(model, layer, x, y, N, check_count(permutations, 'permutations'), tol, check_count(batch, 'batch'),
-                                          batch_size, cut, empty, seed, progress)
+            m = check_count(permutations, 'permutations')
+            phi, se, m, ev = _permutation(model, layer, x, y, N, m, tol, check_count(batch, 'batch'), batch_size, cut,
+                                          empty, seed, progress)
             info = {'permutations': m, 'tol': tol}
     finally: model.train(was)
     return ShapleyResult(phi, se, method, name, int(ev), time.time() - t0,

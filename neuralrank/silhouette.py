@@ -89,14 +89,14 @@ def _chunked_pairwise(x, codes, counts, variant, metric, chunk):
 def silhouette_samples(x, # points (n, D): tensor or array, on any device
                        y, # labels (n,)
                        metric:str='cosine', # cosine, euclidean, sqeuclidean or manhattan
-                       variant:str='standard', # 'standard' (Rousseeuw, sklearn) or 'centroid' (the neuralRank paper's b)
+                       variant:str='standard', # 'standard' (Rousseeuw, sklearn) or 'centroid' (neuralRank's b)
                        method:str='auto', # 'class-sums' (cosine only, O(nKD)), 'pairwise' (O(n^2), chunked), 'auto'
                        chunk:int|None=None, # rows per block on the pairwise path
                        dtype=torch.float64, # computation precision
                       ) -> torch.Tensor:
     "Silhouette value of every point"
-    if variant not in ('standard', 'centroid'): raise ValueError(f"unknown variant {variant!r}: use "
-                                                                 "'standard' or 'centroid'")
+    if variant not in ('standard', 'centroid'):
+        raise ValueError(f"unknown variant {variant!r}: use 'standard' or 'centroid'")
     x = _as_tensor(x, dtype)
     if x.ndim != 2: x = x.flatten(1)
     if x.shape[1] == 0: raise InputError(f"x has no features (shape {tuple(x.shape)}): there is nothing to measure")
@@ -104,8 +104,8 @@ def silhouette_samples(x, # points (n, D): tensor or array, on any device
     codes, counts = label_codes(y, x.shape[0], x.device)
     if method == 'auto': method = 'class-sums' if metric == 'cosine' else 'pairwise'
     if method == 'class-sums':
-        if metric != 'cosine': raise ValueError("the class-sums method is exact for cosine distance only; use "
-                                                "method='pairwise'")
+        if metric != 'cosine':
+            raise ValueError("the class-sums method is exact for cosine distance only; use method='pairwise'")
         a, b, n_own = _cosine_class_sums(x, codes, counts, variant)
     elif method == 'pairwise': a, b, n_own = _chunked_pairwise(x, codes, counts, variant, metric, chunk)
     else: raise ValueError(f"unknown method {method!r}")
@@ -125,14 +125,11 @@ def pca(x:torch.Tensor, # data (n, F), any device
     "Projections of `x` on its first `dim` principal components, `(n, dim)`"
     x = _as_tensor(x, None).float().flatten(1)
     n, f = x.shape
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1: raise InputError("PCA dimension "
-                                                                                                    "must be a "
-                                                                                                    "positive "
-                                                                                                    f"integer, got {dim!r}")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise InputError(f"PCA dimension must be a positive integer, got {dim!r}")
     if dim > min(n, f):
         raise InputError(f"PCA to D={dim} dimensions is impossible here: D can be at most min(n_samples={n}, "
-                         f"n_features={f}) = {min(n, f)}; "
-                         f"give a D (dim, --dim) of at most {min(n, f)}")
+                         f"n_features={f}) = {min(n, f)}; give a D (dim, --dim) of at most {min(n, f)}")
     xc = x - x.mean(0, keepdim=True)
     if method == 'auto': method = 'randomized' if min(n, f) > 500 and dim < min(n, f)/4 else 'exact'
     if method == 'randomized':

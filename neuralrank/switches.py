@@ -50,7 +50,7 @@ def switch_site(model:nn.Module, layer:int|str) -> tuple[str, nn.Module]:
 def importance_switch(model:nn.Module, # a trained classifier; its weights are not changed
                       layer:int|str, # the layer whose units get a switch
                       x:torch.Tensor, y:torch.Tensor, # training data for the ELBO
-                      alpha0:float=0.5, # the symmetric Dirichlet prior's concentration (below 1 favours few important units)
+                      alpha0:float=0.5, # the symmetric Dirichlet prior's concentration (below 1: few units matter)
                       epochs:int=5, # passes over (x, y); the paper runs 300 and finds a few enough
                       lr:float=0.05, # Adam learning rate of log phi
                       batch_size:int=256, # minibatch size
@@ -81,8 +81,8 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
             total = 0.
             for idx in torch.randperm(len(y), generator=g).split(batch_size):
                 out = model(x[idx].to(dev))
-                loss = F.cross_entropy(out, y[idx].to(dev), reduction='sum') + dirichlet_kl(torch.exp(log_phi),
-                                                                                            alpha)*len(idx)/len(y)
+                kl = dirichlet_kl(torch.exp(log_phi), alpha)*len(idx)/len(y)
+                loss = F.cross_entropy(out, y[idx].to(dev), reduction='sum') + kl
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

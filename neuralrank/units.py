@@ -21,8 +21,9 @@ def layer_module(model:nn.Module, layer:int|str) -> tuple[str, nn.Module]:
     "The name and module of `layer` (an index or a module name); the input is not a layer with units"
     name = resolve_layer(model, layer)
     if name == 'input': raise InputError("the input has no units to rank: give a layer such as conv1 or fc2")
-    if name.endswith(':input'): raise InputError(f"units are ranked at a module's output, and {layer!r} is the input "
-                                                 f"of {name[:-6]}: name the layer that produces it")
+    if name.endswith(':input'):
+        raise InputError(f"units are ranked at a module's output, and {layer!r} is the input "
+                         f"of {name[:-6]}: name the layer that produces it")
     return name, dict(model.named_modules())[name]
 
 # %% ../nbs/12_units.ipynb #8cae98d4
@@ -62,8 +63,8 @@ def correct_count(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:in
     dev, was = model_device(model), model.training
     model.eval()
     try:
-        return sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in zip(x.split(batch_size),
-                                                                                          y.split(batch_size)))
+        batches = zip(x.split(batch_size), y.split(batch_size))
+        return sum(int((model(xb.to(dev)).argmax(1).cpu() == yb).sum()) for xb, yb in batches)
     finally: model.train(was)
 
 # %% ../nbs/12_units.ipynb #1f943e2a

@@ -87,17 +87,16 @@ class Decision:
 # %% ../nbs/08_verdicts.ipynb #80e34d9e
 def evidence_of(d:Decision) -> str:
     "The numbers behind a decision, in one line"
+    more = f"; {d.detail}" if d.detail else ''
     if d.parts: return '; '.join(f"{p.what}: {p.verdict}, {_num(p.estimate)}, 95% interval "
-                                 f"{_num(p.interval[0])}..{_num(p.interval[1])} "
-                                 f"({p.on_side} of "
-                                 f"{p.replicates} {p.over})" for p in d.parts) + (f"; {d.detail}" if d.detail else '')
+                                 f"{_num(p.interval[0])}..{_num(p.interval[1])} ({p.on_side} of {p.replicates} "
+                                 f"{p.over})" for p in d.parts) + more
     side = f"{'>' if d.higher else '<'} {_num(d.threshold)}"
-    if d.over == 'exact count': return (f"{d.what or 'value'} {_num(d.estimate)}, "
-                                        f"exact (holds {side})") + (f"; {d.detail}" if d.detail else '')
+    if d.over == 'exact count': return f"{d.what or 'value'} {_num(d.estimate)}, exact (holds {side})" + more
     s = (f"{d.what or 'statistic'} {_num(d.estimate)}, 95% interval {_num(d.interval[0])}..{_num(d.interval[1])} "
          f"(holds {side}); {d.on_side} of {d.replicates} {d.over} on the claim's side")
     if d.replicates < MIN_REPLICATES: s += f" (at least {MIN_REPLICATES} needed to decide)"
-    return s + (f"; {d.detail}" if d.detail else '')
+    return s + more
 
 Decision.evidence = property(evidence_of)
 
@@ -112,13 +111,14 @@ def decide(values, # the claim's statistic in each replicate (a paired differenc
            point:float|None=None, # with `spread`: the full-data value (the estimate, and the centre of the interval)
            min_replicates:int=MIN_REPLICATES, # fewer replicates are inconclusive
            level:float=0.95, # interval coverage
-           bounds:tuple|None=None, # the statistic's range (a rank correlation's [-1, 1]): the interval is clipped to it
-           centre:bool=True, # with `spread` and `point`: move the spread to sit around `point` (False for counts and 0/1 statistics)
+           bounds:tuple|None=None, # the statistic's range (a rank correlation's [-1, 1]): the interval stays in it
+           centre:bool=True, # with `spread` and `point`: the spread sits around `point` (False for counts, 0/1 values)
           ) -> Decision:
     "A claim's verdict from its statistic in each replicate"
     v = np.asarray(values, dtype=float).ravel()
     if spread:
-        est, iv = (float(v.mean()) if point is None and len(v) else float('nan') if point is None else float(point)), spread_interval(v, point if centre else None, level)
+        est = float(point) if point is not None else float(v.mean()) if len(v) else float('nan')
+        iv = spread_interval(v, point if centre else None, level)
     else: est, iv = (float(v.mean()) if len(v) else float('nan')), mean_interval(v, level)
     if bounds is not None: iv = (float(np.clip(iv[0], *bounds)), float(np.clip(iv[1], *bounds)))
     verdict = verdict_of(iv, threshold, higher, len(v) >= min_replicates)
@@ -174,8 +174,8 @@ def cause_of(d:Decision, # the decision
     if d.held: return None
     if d.replicates < MIN_REPLICATES and d.over != 'exact count': return 'replicates'
     if given is not None:
-        if given.split(':')[0] not in CAUSES: raise ValueError(f"unknown cause {given!r}: use one of "
-                                                               f"{', '.join(CAUSES)}")
+        if given.split(':')[0] not in CAUSES:
+            raise ValueError(f"unknown cause {given!r}: use one of {', '.join(CAUSES)}")
         return given
     if d.verdict == 'inconclusive' and d.over != 'exact count': return 'replicates'
     return 'paper' if profile == 'paper' else 'scale'

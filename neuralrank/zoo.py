@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_zoo.ipynb #2cfbb4b1
 from __future__ import annotations
-import copy, hashlib, importlib, json, os, socket, time, warnings
+import copy, hashlib, json, os, socket, time, warnings
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -69,8 +69,8 @@ def get_transform(name:str) -> Transform:
         from importlib.metadata import entry_points
         # the module registers it as it loads
         for ep in entry_points(group='neuralrank.transforms', name=name): ep.load()
-    if name not in TRANSFORMS: raise InputError(f"unknown transform {name!r}: registered are "
-                                                f"{', '.join(TRANSFORMS) or 'none'}")
+    if name not in TRANSFORMS:
+        raise InputError(f"unknown transform {name!r}: registered are {', '.join(TRANSFORMS) or 'none'}")
     return TRANSFORMS[name]
 
 # %% ../nbs/04_zoo.ipynb #fbd1609e
@@ -131,33 +131,27 @@ class ModelSpec:
 @patch
 def _check(self:ModelSpec):
     get_architecture(self.arch)
-    if self.optimizer not in OPTIMIZERS: raise InputError(f"unknown optimizer {self.optimizer!r}: use "
-                                                          f"{', '.join(OPTIMIZERS)}")
+    if self.optimizer not in OPTIMIZERS:
+        raise InputError(f"unknown optimizer {self.optimizer!r}: use {', '.join(OPTIMIZERS)}")
     for f in ('width', 'batch_size'): check_count(getattr(self, f), f)
     check_count(self.epochs, 'epochs', minimum=0 if self.parent else 1)
     check_count(self.seed, 'seed', minimum=0)
     check_count(self.train_size, 'train_size', allow_none=True)
     check_positive(self.lr, 'lr')
-    if self.width != 1024 and 'width' not in architecture_options(self.arch): raise InputError("architecture "
-                                                                                               f"{self.arch!r} "
-                                                                                               "has no width option")
+    if self.width != 1024 and 'width' not in architecture_options(self.arch):
+        raise InputError(f"architecture {self.arch!r} has no width option")
     if self.transform is not None: get_transform(self.transform)
     if self.augment is not None and self.augment not in AUGMENTATIONS:
         raise InputError(f"unknown augmentation {self.augment!r}: use {', '.join(AUGMENTATIONS)}")
     check_count(self.patience, 'patience', allow_none=True)
-    if self.holdout is not None and not 0 < check_positive(self.holdout, 'holdout') < 1: raise InputError("holdout "
-                                                                                                          "is a "
-                                                                                                          "fraction "
-                                                                                                          "between 0 "
-                                                                                                          "and 1, "
-                                                                                                          f"got {self.holdout}")
+    if self.holdout is not None and not 0 < check_positive(self.holdout, 'holdout') < 1:
+        raise InputError(f"holdout is a fraction between 0 and 1, got {self.holdout}")
     if (self.patience is None) != (self.holdout is None):
         raise InputError("early stopping needs both patience and holdout (e.g. patience=2, holdout=0.1); a zoo entry "
-                         "with patience alone was "
-                         "trained by an older neuralrank that held out the last tenth (one class of a class-sorted "
-                         "set): delete it to retrain")
-    if self.transform is not None and self.parent is None: raise InputError("a transform needs a parent "
-                                                                            "model to transform")
+                         "with patience alone was trained by an older neuralrank that held out the last tenth (one "
+                         "class of a class-sorted set): delete it to retrain")
+    if self.transform is not None and self.parent is None:
+        raise InputError("a transform needs a parent model to transform")
     if self.parent is not None and self.parent.arch != self.arch:
         raise InputError(f"a derived model keeps its parent's architecture ({self.parent.arch!r}); use "
                          "ModelSpec.derive")
@@ -198,9 +192,8 @@ def derive(self:ModelSpec, transform:str|None=None, # a name in `TRANSFORMS`, or
            **changes, # recipe and data fields that differ from the parent's (epochs, lr, optimizer, ...)
           ) -> ModelSpec:
     "The spec of a model that starts from this one's trained weights"
-    base = {f.name: getattr(self, f.name) for f in fields(self) if f.name in ('dataset', 'classes', 'arch', 'width',
-                                                                              'seed', 'options',
-                                                                          'train_size', 'batch_size', 'augment')}
+    kept = ('dataset', 'classes', 'arch', 'width', 'seed', 'options', 'train_size', 'batch_size', 'augment')
+    base = {f.name: getattr(self, f.name) for f in fields(self) if f.name in kept}
     return ModelSpec(**{**base, **changes}, parent=self, transform=transform, transform_args=transform_args or ())
 
 # %% ../nbs/04_zoo.ipynb #9af9a93c
@@ -246,10 +239,10 @@ def correct_items(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:in
      "subset of the items")
     was, dev = model.training, next(model.parameters()).device
     model.eval()
-    right = torch.cat([model(xb.to(dev)).argmax(1).cpu() == yb for xb, yb in zip(x.split(batch_size),
-                                                                                 y.split(batch_size))]) if len(y) else torch.zeros(0, dtype=torch.bool)
+    batches = zip(x.split(batch_size), y.split(batch_size))
+    right = [model(xb.to(dev)).argmax(1).cpu() == yb for xb, yb in batches]
     model.train(was)
-    return right
+    return torch.cat(right) if right else torch.zeros(0, dtype=torch.bool)
 
 # %% ../nbs/04_zoo.ipynb #abc1ba60
 def accuracy(model:nn.Module, x:torch.Tensor, y:torch.Tensor, batch_size:int=2048) -> float:
@@ -291,7 +284,7 @@ class ModelZoo:
                  device:str='auto', # where models train and load: 'auto', 'cpu', 'cuda', ...
                  eval_limit:int|None=None, # test images for the recorded accuracy (None: the whole test split)
                  progress:bool=True, # tqdm progress bars
-                 data_root:str|Path|None=None, # data root for training and evaluation (None: `neuralrank.data.data_root()`)
+                 data_root:str|Path|None=None, # data root for training and evaluation (None: `data_root()`)
                 ):
         self.folder, self.device = Path(folder).expanduser(), resolve_device(device)
         self.eval_limit, self.progress = eval_limit, progress
@@ -323,9 +316,8 @@ def meta(self:ModelZoo, key) -> dict:
     _, jpath, _ = self.paths(key)
     if not jpath.exists(): raise FileNotFoundError(f"no model {key} in zoo {self.folder}")
     try: return check_zoo_entry(jpath, json.loads(jpath.read_text()), lambda d: ModelSpec.from_dict(d).key)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CorruptCheckpointError(f"metadata {jpath} is "
-                                                                                         f"damaged ({e}); "
-                                                                                         "delete it to retrain") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CorruptCheckpointError(f"metadata {jpath} is damaged ({e}); delete it to retrain") from None
     except InputError as e: raise CorruptCheckpointError(f"{e} (in {self.folder})") from None
 
 # %% ../nbs/04_zoo.ipynb #713008f0
@@ -342,17 +334,18 @@ def load(self:ModelZoo, spec_or_key) -> nn.Module:
     "The stored model for a spec or key, on the zoo's device in eval mode; clear errors for missing or damaged files"
     meta = self.meta(spec_or_key.key if isinstance(spec_or_key, ModelSpec) else spec_or_key)
     ckpt = self.paths(meta['key'])[0]
-    if not ckpt.exists(): raise CorruptCheckpointError(f"checkpoint {ckpt} is missing although its metadata exists; "
-                                                       f"delete {ckpt.with_suffix('.json').name} to retrain")
+    if not ckpt.exists():
+        raise CorruptCheckpointError(f"checkpoint {ckpt} is missing although its metadata exists; "
+                                     f"delete {ckpt.with_suffix('.json').name} to retrain")
     if file_sha256(ckpt) != meta['sha256']:
         raise CorruptCheckpointError(f"checkpoint {ckpt} is damaged (its SHA-256 does not match "
                                      f"{ckpt.with_suffix('.json').name}); delete both files to retrain it")
     spec = ModelSpec.from_dict(meta['spec'])
     model = self.skeleton(spec, meta.get('transform_info'))
     try: model.load_state_dict(torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict'])
-    except Exception as e: raise CorruptCheckpointError(f"checkpoint {ckpt} does not load ({type(e).__name__}); "
-                                                        "delete it and "
-                                                        f"{ckpt.with_suffix('.json').name} to retrain") from None
+    except Exception as e:
+        raise CorruptCheckpointError(f"checkpoint {ckpt} does not load ({type(e).__name__}); delete it and "
+                                     f"{ckpt.with_suffix('.json').name} to retrain") from None
     model.spec, model.label = spec, spec.label
     return model.to(self.device).eval()
 
@@ -436,8 +429,8 @@ def train(self:ModelZoo, spec:ModelSpec, bar_position:int=0) -> dict:
     record = self._fit(spec, model.to(self.device), x, y, bar_position)
     tx, ty = self.split(spec, train=False)
     acc = accuracy(model, tx, ty)
-    atomic_write(ckpt, lambda t: torch.save({'spec': spec.to_dict(),
-                                             'state_dict': {k: v.cpu() for k, v in model.state_dict().items()}}, t))
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    atomic_write(ckpt, lambda t: torch.save({'spec': spec.to_dict(), 'state_dict': state}, t))
     meta = {'key': spec.key, 'label': spec.label, 'spec': spec.to_dict(), 'test_accuracy': acc, 'test_n': len(ty),
             **record,
             'device': str(self.device), 'torch': torch.__version__, 'created': time.strftime('%Y-%m-%dT%H:%M:%S'),
@@ -464,8 +457,8 @@ def read_lock(path:Path) -> dict|None:
     except OSError: return None
     try: rec = json.loads(text) if text else None
     except ValueError: return None
-    return {'pid': rec} if isinstance(rec, int) else (rec if isinstance(rec, dict) and isinstance(rec.get('pid'),
-                                                                                                  int) else None)
+    if isinstance(rec, int): return {'pid': rec}
+    return rec if isinstance(rec, dict) and isinstance(rec.get('pid'), int) else None
 
 # %% ../nbs/04_zoo.ipynb #ae5f0351
 def lock_is_stale(path:Path, holder:dict|None, grace:float=10.) -> bool:
@@ -521,8 +514,8 @@ def _file_lock(self:ModelZoo, spec:ModelSpec, exclusive:bool=False, poll:float=0
                 path.unlink(missing_ok=True)
                 continue
             if not told:
-                who = (f"process {holder['pid']} on "
-                       f"{holder.get('host', 'this machine')}") if holder else 'another process'
+                who = 'another process'
+                if holder: who = f"process {holder['pid']} on {holder.get('host', 'this machine')}"
                 warnings.warn(f"waiting for {who} to finish training {spec.label} in {self.folder}")
                 told = True
             time.sleep(poll)
@@ -557,8 +550,8 @@ def ensure(self:ModelZoo, specs:list) -> list[dict]:
     "Train every spec that is not stored yet (one overall progress bar) and return all their metadata"
     specs = list(dict.fromkeys(specs))
     todo = [s for s in specs if not self.has(s)]
-    for s in tqdm(todo, desc=f"zoo: training {len(todo)} of "
-                             f"{len(specs)} models", unit='model', disable=not self.progress or not todo):
+    desc = f"zoo: training {len(todo)} of {len(specs)} models"
+    for s in tqdm(todo, desc=desc, unit='model', disable=not self.progress or not todo):
         self.train_missing(s, bar_position=1)
     return [self.meta(s.key) for s in specs]
 

@@ -40,19 +40,17 @@ def test_rank_refuses_bad_arguments(small_zoo, args, words):
     one_line_error(cli('rank', '--zoo', small_zoo[0], *args), *words)
 
 
-def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path):
+def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path, monkeypatch):
     "A folder ./mnist in the working directory does not replace the MNIST dataset; ./mnist names the folder"
     d = tmp_path/'mnist'/'zero'; d.mkdir(parents=True)
     for i in range(3): Image.new('L', (28, 28), i).save(d/f'{i}.png')
     (tmp_path/'mnist'/'one').mkdir()
     for i in range(3): Image.new('L', (28, 28), 255 - i).save(tmp_path/'mnist'/'one'/f'{i}.png')
-    exe = shutil.which('neuralrank')
-    r = subprocess.run([exe, 'rank', '--zoo', str(small_zoo[0]), '--target', 'mnist:0-4', '--limit', '300', '--json'],
-                       cwd=tmp_path, capture_output=True, text=True)
+    monkeypatch.chdir(tmp_path)
+    r = cli('rank', '--zoo', small_zoo[0], '--target', 'mnist:0-4', '--limit', '300', '--json')
     assert r.returncode == 0, r.stderr
     assert {x['n'] for x in json.loads(r.stdout)['ranking']} == {300}  # the dataset's test split, not the 6 images of ./mnist
-    r = subprocess.run([exe, 'rank', '--zoo', str(small_zoo[0]), '--target', './mnist', '--dim', '2', '--json'],
-                       cwd=tmp_path, capture_output=True, text=True)
+    r = cli('rank', '--zoo', small_zoo[0], '--target', './mnist', '--dim', '2', '--json')
     assert r.returncode == 0, r.stderr
     assert {x['n'] for x in json.loads(r.stdout)['ranking']} == {6}
 
