@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .paper_neurons import TOP_K
+from .paper_neurons import TOP_K, tie_order
 
 # %% auto #0
 __all__ = ['RANKING_STYLE', 'plot_agreement', 'plot_removal', 'plot_filter_maps']
@@ -17,6 +17,7 @@ __all__ = ['RANKING_STYLE', 'plot_agreement', 'plot_removal', 'plot_filter_maps'
 # %% ../nbs/24_paper_neurons_figures.ipynb #7a744d46
 def plot_agreement(scores:dict, title:str='',
                    switches:dict|None=None, # (dataset, layer) -> the switches of each initialisation: a range per unit
+                   seed:int=0, # ties at the top-k boundary broken as `agreement_table(..., seed)` breaks them
                   ):
     "`scores`: (dataset, layer) -> (shapley values, switch values); one panel per case, rows datasets, columns layers"
     datasets = list(dict.fromkeys(d for d, _ in scores))
@@ -25,7 +26,7 @@ def plot_agreement(scores:dict, title:str='',
     for (d, l), (sh, sw) in scores.items():
         ax = axs[datasets.index(d), layers.index(l)]
         sh, sw, k = np.asarray(sh), np.asarray(sw), TOP_K.get(l, 5)
-        tsh, tsw = set(np.argsort(-sh)[:k]), set(np.argsort(-sw)[:k])
+        tsh, tsw = set(tie_order(sh, seed)[:k]), set(tie_order(sw, seed + 1)[:k])  # never by unit index
         both = [i in tsh and i in tsw for i in range(len(sh))]
         one = [(i in tsh) != (i in tsw) for i in range(len(sh))]
         if switches and (d, l) in switches and len(switches[(d, l)]) > 1:
@@ -38,6 +39,7 @@ def plot_agreement(scores:dict, title:str='',
         ax.set_title(f"{d} {l}: {sum(both)}/{k} shared", fontsize=10)
         ax.set_xlabel('Shapley value')
         ax.set_ylabel('switch (posterior mean)')
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))  # nearly equal values: few ticks, no overlapping labels
     h, lab = axs[0, 0].get_legend_handles_labels()
     fig.legend(h, lab, loc='lower center', ncol=len(lab), frameon=False)
     if title: fig.suptitle(title)
