@@ -8,7 +8,7 @@ import logging, os, re
 from typing import Callable
 
 from .checks import InputError
-from .zoo import ModelZoo, ModelSpec
+from .zoo import ModelZoo, ModelSpec, LOCK_LEASE_ENV
 from .data import load_split
 from .rank import neural_rank
 from .report import run_report
@@ -85,11 +85,15 @@ class DaskExecutor(InProcess):
                                  f"with `dask scheduler`, or give --cluster local:N") from None
 
     def _start_local(self, n:int):
-        "N worker processes on 127.0.0.1, each at this process's threads and with one report slot"
+        ("N worker processes on 127.0.0.1, each at this process's threads and with one report slot; a dead worker's "
+         "zoo lock lapses in seconds")
+        import dask
         from distributed import Client, LocalCluster
-        self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host='127.0.0.1',
-                                    dashboard_address=None,
-                                    silence_logs=logging.ERROR, env=same_threads(), resources={'report': 1})
+        env = same_threads() | {LOCK_LEASE_ENV: '6s'}
+        with dask.config.set({'distributed.scheduler.locks.lease-validation-interval': '1s'}):  # the scheduler, here
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host='127.0.0.1',
+                                        dashboard_address=None, silence_logs=logging.ERROR, env=env,
+                                        resources={'report': 1})
         self.client, self.threads = Client(self.cluster), int(same_threads()['OMP_NUM_THREADS'])
         self._restore_environ()
 

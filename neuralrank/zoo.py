@@ -22,9 +22,10 @@ from .models import get_architecture, architecture_options, resolve_device
 from .store import atomic_write, remove_stale_temps, file_sha256, pid_alive
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'TRANSFORMS', 'AUGMENTATIONS', 'lr_at', 'Transform', 'register_transform', 'get_transform', 'crop_flip',
-           'ModelSpec', 'correct_items', 'accuracy', 'train_epoch', 'CorruptCheckpointError', 'ModelZoo',
-           'process_start', 'lock_record', 'read_lock', 'lock_is_stale', 'cluster_lock']
+__all__ = ['OPTIMIZERS', 'TRANSFORMS', 'AUGMENTATIONS', 'LOCK_LEASE_ENV', 'lr_at', 'Transform', 'register_transform',
+           'get_transform', 'crop_flip', 'ModelSpec', 'correct_items', 'accuracy', 'train_epoch',
+           'CorruptCheckpointError', 'ModelZoo', 'process_start', 'lock_record', 'read_lock', 'lock_is_stale',
+           'cluster_lock']
 
 # %% ../nbs/04_zoo.ipynb #e896070c
 def _pairs(x) -> tuple:
@@ -475,6 +476,8 @@ def lock_is_stale(path:Path, holder:dict|None, grace:float=10.) -> bool:
 # %% ../nbs/04_zoo.ipynb #cfdf030c
 from contextlib import contextmanager
 
+LOCK_LEASE_ENV = 'NEURALRANK_LOCK_LEASE'  # a worker's lease timeout for the lock, e.g. '6s' (unset: Dask's 30 s)
+
 @contextmanager
 def cluster_lock(name:str):
     "Hold Dask's distributed `Lock` named `name` while this runs inside a Dask worker; yields whether it is held"
@@ -484,6 +487,10 @@ def cluster_lock(name:str):
     except (ImportError, ValueError):
         yield False
         return
+    import dask
+    lease = os.environ.get(LOCK_LEASE_ENV)
+    # for the whole worker: Dask reads it again when the lock registers, after a `with` would have ended
+    if lease: dask.config.set({'distributed.scheduler.locks.lease-timeout': lease})
     with Lock(name): yield True
 
 # %% ../nbs/04_zoo.ipynb #8f886e85
