@@ -19,7 +19,9 @@ __all__ = ['layer_contrast', 'claim_sharpest_contrast', 'claim_top3_in_domain', 
            'claim_top1_as_often']
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #10c5b54f
-def _fmt(s:pd.Series, n=None) -> str: return ', '.join(f'{k} {v:.3f}' for k, v in list(s.items())[:n])
+def _fmt(s:pd.Series, n=None, fmt:str='.3f') -> str:
+    "A series (its first `n` items) as 'name value, ...' for a claim's detail"
+    return ', '.join(f'{k} {v:{fmt}}' for k, v in list(s.items())[:n])
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #ce5d1610
 def layer_contrast(table:pd.DataFrame, top:int=3) -> pd.Series:
@@ -123,11 +125,6 @@ def claim_top_within(tables, tol:float=0.01, sc:str='SC', acc:str='accuracy') ->
 def _orders(curves:pd.DataFrame) -> dict:
     return {d: tuple(r.sort_values(ascending=False).index) for d, r in curves.iterrows()}
 
-# %% ../nbs/20_paper_neuralrank_claims.ipynb #eb0097af
-def _listed(s:pd.Series, fmt:str) -> str:
-    "A series as 'name value, ...' for a claim's detail"
-    return ', '.join(f"{k} {v:{fmt}}" for k, v in s.items())
-
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #bbf3e870
 def claim_stable_over_dims(curves, lo:int=5, hi:int=50, ref:int=10) -> Decision:
     "`curves` (rows D, columns models; or a `Resampled` of them): the model order is the same for every D in [lo, hi]"
@@ -163,7 +160,7 @@ def claim_layer_best(tables, layer:str='L5') -> Decision:
     rep = resampled(tables)
     stat = lambda t: float((t[layer] - t.drop(columns=layer).max(axis=1)).min())
     return rep.decide(stat, what=f'smallest over the models of {layer} minus the best other layer',
-                      detail='; '.join(f"{k}: " + _listed(r, '.3f') for k, r in rep.first.iterrows()))
+                      detail='; '.join(f"{k}: " + _fmt(r) for k, r in rep.first.iterrows()))
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #ac64b2dc
 def claim_order(scores, order:list) -> Decision:
@@ -204,7 +201,7 @@ def claim_silhouette_close_to_best(points:dict, # target -> `estimator_agreement
     pt = _pooled(list(points.values()), 'kendall_tau')
     stat = lambda ags: float((lambda m: m['silhouette'] - m.max())(_pooled(ags, 'kendall_tau')))
     what = 'silhouette minus the best estimator, mean Kendall tau over the targets'
-    detail = 'mean Kendall tau: ' + _listed(pt.sort_values(ascending=False), '.2f')
+    detail = 'mean Kendall tau: ' + _fmt(pt.sort_values(ascending=False), fmt='.2f')
     return _per_subsample(points, subs).decide(stat, -margin, what=what, detail=detail)
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #79d3ed83
@@ -213,6 +210,6 @@ def claim_top1_as_often(points:dict, subs:dict) -> Decision:
     hits = _pooled(list(points.values()), 'top1', 'sum')
     stat = lambda ags: float((lambda h: h['silhouette'] - h.max())(_pooled(ags, 'top1', 'sum')))
     detail = (f"targets whose most accurate model the estimator ranks first (of {len(points)}): "
-              + _listed(hits.sort_values(ascending=False).astype(int), 'd'))
+              + _fmt(hits.sort_values(ascending=False).astype(int), fmt='d'))
     what = 'targets won by the silhouette minus by the best estimator'
     return _per_subsample(points, subs).decide(stat, -0.5, what=what, centre=False, detail=detail)
