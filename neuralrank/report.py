@@ -16,32 +16,42 @@ from .store import atomic_write
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
-__all__ = ['KERNEL_ARGS', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter', 'reports_dir',
-           'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts',
-           'substituted_note', 'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
+__all__ = ['WHOSE', 'KERNEL_ARGS', 'KINDS', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter',
+           'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts',
+           'cause_counts', 'claim_kind', 'kind_counts', 'write_index', 'library_notebooks', 'notebook_heading',
+           'execute_notebook', 'build_docs']
+
+# %% ../nbs/09_report.ipynb #726e4ceb
+WHOSE = ('paper', 'ours') # the paper's own claims, and ours (beyond the paper)
 
 # %% ../nbs/09_report.ipynb #7f88d3ea
 @dataclass
 class Claim:
-    "A paper's claim, its verdict in our run, the interval and replicates behind it, and the cause of a miss"
+    "A claim, its verdict in our run, the interval and replicates behind it, the cause of a miss, and whose it is"
     source:str # where the paper makes it, e.g. 'Table 2'
     claim:str # the claim in plain words
     verdict:str # held, did not hold or inconclusive
     evidence:str # the numbers that decide it, in words
     estimate:float=float('nan') # the statistic behind the verdict
     interval:list=field(default_factory=lambda: [float('nan'), float('nan')]) # the statistic's 95% interval
-    replicates:int=0 # how many replicates decided it
+    replicates:int=0 # how many replicates decided it (model seeds, for a claim on trained weights)
     values:list=field(default_factory=list) # the statistic in each replicate
     cause:str|None=None # why it did not hold or is inconclusive (a key of `CAUSES`)
+    whose:str='paper' # 'paper': the paper's own claim; 'ours': beyond the paper (our reports, our timing claims)
+    substituted:str|None=None # the data standing in for the paper's, e.g. 'Galaxy Zoo 1 for Galaxy Zoo 2'
+    per_seed:list=field(default_factory=list) # per model seed, the statistic in each replicate inside it
 
     @property
     def held(self) -> bool: return self.verdict == 'held'
 
     @classmethod
-    def decided(cls, source:str, claim:str, d:Decision, profile:str, cause:str|None=None) -> Claim:
+    def decided(cls, source:str, claim:str, d:Decision, profile:str, cause:str|None=None, whose:str='paper',
+                substituted:str|None=None) -> Claim:
         "The claim as `d` decides it, with its cause worked out for the run's profile"
+        if whose not in WHOSE: raise ValueError(f"whose must be one of {', '.join(WHOSE)}, got {whose!r}")
+        given = cause if cause is not None or not substituted else 'substituted data'
         return cls(source, claim, d.verdict, d.evidence, d.estimate, [d.interval[0], d.interval[1]], d.replicates,
-                   d.values, cause_of(d, profile, cause))
+                   d.values, cause_of(d, profile, given), whose, substituted, d.per_seed)
 
 # %% ../nbs/09_report.ipynb #e93eeea0
 def _iv(c:Claim) -> str:
@@ -50,11 +60,16 @@ def _iv(c:Claim) -> str:
     return f"{f(lo)}..{f(hi)}" if lo == lo else 'n/a'
 
 # %% ../nbs/09_report.ipynb #a84cbd5a
+def _whose(c:Claim) -> str:
+    "'paper', 'ours', or 'paper, on <substituted data>'"
+    return c.whose + (f", on {c.substituted}" if c.substituted else '')
+
+# %% ../nbs/09_report.ipynb #0cab80e9
 def claims_markdown(claims:list[Claim]) -> str:
     "A Markdown table of claims and verdicts"
-    rows = ["| source | claim | verdict | 95% interval | replicates | cause | evidence |", '|---' * 7 + '|']
-    rows += [f"| {c.source} | {c.claim} | **{c.verdict}** | {_iv(c)} | {c.replicates} | {c.cause or ''} "
-             f"| {c.evidence} |" for c in claims]
+    rows = ["| source | whose | claim | verdict | 95% interval | replicates | cause | evidence |", '|---' * 8 + '|']
+    rows += [f"| {c.source} | {_whose(c)} | {c.claim} | **{c.verdict}** | {_iv(c)} | {c.replicates} | "
+             f"{c.cause or ''} | {c.evidence} |" for c in claims]
     return '\n'.join(rows)
 
 # %% ../nbs/09_report.ipynb #4744c461
@@ -97,11 +112,13 @@ class ReportWriter:
         self.files.append(f'{stem}.png')
         return fig
 
-    def claim(self, source:str, claim:str, decision:Decision, cause:str|None=None) -> Claim:
-        "Record a claim as its `Decision` decides it; `cause` names why a miss missed, where the report knows"
+    def claim(self, source:str, claim:str, decision:Decision, cause:str|None=None, whose:str='paper',
+              substituted:str|None=None) -> Claim:
+        ("Record a claim as its `Decision` decides it; `cause` names why a miss missed, where the report knows; "
+         "`whose` is 'ours' for a claim beyond the paper; `substituted` names data standing in for the paper's")
         if not isinstance(decision, Decision):
             raise TypeError(f"a claim is decided by a Decision (neuralrank.verdicts), not {type(decision).__name__}")
-        c = Claim.decided(source, claim, decision, str(self.setup.get('profile', '')), cause)
+        c = Claim.decided(source, claim, decision, str(self.setup.get('profile', '')), cause, whose, substituted)
         self.claims.append(c)
         return c
 
@@ -274,21 +291,35 @@ def cause_counts(claims:list[dict]) -> str:
     causes = [c['cause'].split(':')[0] for c in claims if c.get('cause')]
     return ', '.join(f"{k} {causes.count(k)}" for k in CAUSES if k in causes)
 
+# %% ../nbs/09_report.ipynb #4fa68907
+KINDS = ("the paper's", 'ours', 'on substituted data') # claims counted apart
+
 # %% ../nbs/09_report.ipynb #730e158b
-def substituted_note(claims:list[dict]) -> str:
-    "A sentence saying how many misses are on substituted data, which test nothing the paper claims (empty when none)"
-    n = sum(c['verdict'] != 'held' and (c.get('cause') or '') == 'substituted data' for c in claims)
-    return f"{n} of the misses are on substituted data: they do not count against the paper." if n else ''
+def claim_kind(c:dict) -> str:
+    "A stored claim's kind: on substituted data (whether it holds or not), ours, or the paper's"
+    if c.get('substituted'): return 'on substituted data'
+    return 'ours' if c.get('whose') == 'ours' else "the paper's"
+
+# %% ../nbs/09_report.ipynb #91ff2031
+def kind_counts(claims:list[dict]) -> str:
+    "The verdicts of the paper's claims, of ours and of those on substituted data, each counted apart"
+    out = []
+    for k in KINDS:
+        cs = [c for c in claims if claim_kind(c) == k]
+        if not cs: continue
+        causes = cause_counts(cs)
+        out.append(f"{k}: {verdict_counts(cs)}" + (f" (causes of the misses: {causes})" if causes else ''))
+    return '; '.join(out) if out else verdict_counts([])
 
 # %% ../nbs/09_report.ipynb #2304a699
 def _summary(runs:list[ReportRun]) -> str:
     claims = [c for r in runs for c in r.claims]
-    s = f"{sum(r.ok for r in runs)} of {len(runs)} reports ran; {verdict_counts(claims)}."
-    s += f" Causes of the misses: {cause_counts(claims)}." if cause_counts(claims) else ''
-    return s + (f" {substituted_note(claims)}" if substituted_note(claims) else '')
+    counts = kind_counts(claims)
+    return f"{sum(r.ok for r in runs)} of {len(runs)} reports ran. {counts[:1].upper()}{counts[1:]}."
 
 # %% ../nbs/09_report.ipynb #9ba72835
-_CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause')
+_CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause',
+                 'whose', 'substituted', 'per_seed')
 
 # %% ../nbs/09_report.ipynb #8a1a90c8
 def _stored_claims(r:ReportRun) -> list[Claim]:
@@ -360,9 +391,9 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     if r.report.get('replication'):
         h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
     if r.claims:
-        heads = ('source', 'claim', 'verdict', '95% interval', 'replicates', 'cause', 'evidence')
+        heads = ('source', 'whose', 'claim', 'verdict', '95% interval', 'replicates', 'cause', 'evidence')
         h.append('<table>' + _tr(*heads, tag='th'))
-        h += [_tr(e(c.source), e(c.claim), (e(c.verdict), _CLASS[c.verdict]), e(_iv(c)), c.replicates,
+        h += [_tr(e(c.source), e(_whose(c)), e(c.claim), (e(c.verdict), _CLASS[c.verdict]), e(_iv(c)), c.replicates,
                   e(c.cause or ''), e(c.evidence)) for c in _stored_claims(r)]
         h.append('</table>')
     return h
