@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 from scipy.stats import kendalltau, weightedtau
 from tqdm.auto import tqdm
 
@@ -26,9 +27,10 @@ from .verdicts import Resampled, subsamples
 # %% auto #0
 __all__ = ['PROFILES', 'TRAINING_SETS', 'TABLE6_BASE', 'LABELS', 'PAPER_TABLE2', 'PAPER_TABLE3', 'PAPER_TABLE4', 'PAPER_TABLE5',
            'PAPER_TABLE6', 'PAPER', 'NeuralRankProfile', 'zoo_specs_for', 'zoo_specs', 'load_models', 'target_split',
-           'target_tables', 'score_and_transfer', 'layer_projections', 'layer_tables', 'over_seeds', 'half_widths',
-           'with_spread', 'replication', 'dims_tables', 'scores_over_dims', 'estimator_targets', 'features_and_logits',
-           'estimator_scores', 'estimator_agreement', 'subsample_agreement', 'taus_of', 'centre_on']
+           'target_tables', 'score_and_transfer', 'layer_projections', 'layer_tables', 'over_seeds', 'seed_band',
+           'band_words', 'half_widths', 'with_spread', 'replication', 'dims_tables', 'scores_over_dims',
+           'estimator_targets', 'features_and_logits', 'estimator_scores', 'estimator_agreement', 'subsample_agreement',
+           'taus_of', 'centre_on']
 
 # %% ../nbs/19_paper_neuralrank.ipynb #3fb5972e
 @dataclass(frozen=True, kw_only=True)
@@ -46,19 +48,19 @@ class NeuralRankProfile(Profile):
 
 # %% ../nbs/19_paper_neuralrank.ipynb #55bbbc02
 _DIMS = (2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300)
-PROFILES = {
+PROFILES = {  # replicates: target subsamples per model seed (a silhouette on 1,000 points takes milliseconds)
     'smoke': NeuralRankProfile(name='smoke', description="the machinery in minutes", eval_n=300, train_size=500,
                                epochs=1, target_n=300, transfer_train_n=300, transfer_epochs=2,
                                dims=(2, 3, 5, 10, 20, 50), scatter_n=300, boot=3),
-    'quick': NeuralRankProfile(name='quick', description='a 2-core laptop CPU', eval_n=2000, train_size=8000, epochs=2,
-                               target_n=2000, transfer_train_n=5000, transfer_epochs=10, dims=_DIMS + (500,),
-                               scatter_n=1500, boot=6, boot_n=500),
-    'full': NeuralRankProfile(name='full', description="full training sets, 2 epochs: an evening on a CPU",
-                              eval_n=None, train_size=None, epochs=2, target_n=None, transfer_train_n=None,
-                              transfer_epochs=10, dims=_DIMS + (500,), scatter_n=2000, boot=40),
-    'paper': NeuralRankProfile(name='paper', description="full data, 10 epochs: a GPU", eval_n=None, train_size=None,
-                               epochs=10, target_n=None, transfer_train_n=None, transfer_epochs=20,
-                               dims=_DIMS + (400, 500), scatter_n=5000, boot=200),
+    'quick': NeuralRankProfile(name='quick', description='a 2-core laptop CPU', seeds=3, replicates=200, eval_n=2000,
+                               train_size=8000, epochs=2, target_n=2000, transfer_train_n=5000, transfer_epochs=10,
+                               dims=_DIMS + (500,), scatter_n=1500, boot=6, boot_n=500),
+    'full': NeuralRankProfile(name='full', description="full training sets, 2 epochs: an evening on a CPU", seeds=3,
+                              replicates=200, eval_n=None, train_size=None, epochs=2, target_n=None,
+                              transfer_train_n=None, transfer_epochs=10, dims=_DIMS + (500,), scatter_n=2000, boot=40),
+    'paper': NeuralRankProfile(name='paper', description="full data, 10 epochs: a GPU", seeds=3, replicates=200,
+                               eval_n=None, train_size=None, epochs=10, target_n=None, transfer_train_n=None,
+                               transfer_epochs=20, dims=_DIMS + (400, 500), scatter_n=5000, boot=200),
 }
 
 # %% ../nbs/19_paper_neuralrank.ipynb #c1d66251
@@ -183,37 +185,58 @@ def over_seeds(seeds, # the report's model seeds
     out = (ex or InProcess()).map(tables, [(s,) for s in seeds])
     return Resampled([f for f, _ in out], [rs for _, rs in out])
 
+# %% ../nbs/19_paper_neuralrank.ipynb #32cc2c53
+def _like(t, a:np.ndarray):
+    "`a` shaped and labelled like the table or series `t`"
+    if isinstance(t, pd.DataFrame): return pd.DataFrame(a, index=t.index, columns=t.columns)
+    return pd.Series(a, index=t.index, name=getattr(t, 'name', None))
+
+# %% ../nbs/19_paper_neuralrank.ipynb #ab791c00
+def seed_band(res:Resampled, level:float=0.95) -> tuple:
+    ("(low, high) of every value: its t interval over the model seeds, or, with one seed, the middle `level` of its "
+     "target subsamples")
+    full = np.stack([np.asarray(t, float) for t in res.full])
+    if len(full) >= 2:
+        h = stats.t.ppf((1 + level)/2, len(full) - 1)*full.std(0, ddof=1)/np.sqrt(len(full))
+        lo, hi = full.mean(0) - h, full.mean(0) + h
+    else:
+        subs = [np.asarray(t, float) for rs in res.resamples for t in rs]
+        lo, hi = np.quantile(np.stack(subs or list(full)), [(1 - level)/2, (1 + level)/2], axis=0)
+    return _like(res.full[0], lo), _like(res.full[0], hi)
+
+# %% ../nbs/19_paper_neuralrank.ipynb #a410455c
+def band_words(res:Resampled) -> str:
+    "What `seed_band` shows, for a caption"
+    n = len(res.full)
+    if n >= 2: return f"95% interval over the {n} model seeds"
+    return f"middle 95% of {sum(len(r) for r in res.resamples)} target subsamples (one model seed decides nothing)"
+
 # %% ../nbs/19_paper_neuralrank.ipynb #00f0f86f
 def half_widths(res:Resampled) -> pd.DataFrame:
-    "Half the width of each value's middle 95% over every seed's subsamples (the ± a table or heatmap shows)"
-    subs = np.stack([t.to_numpy(float) for rs in res.resamples for t in rs])
-    q = np.quantile(subs, [0.025, 0.975], axis=0)
-    return pd.DataFrame((q[1] - q[0])/2, index=res.full[0].index, columns=res.full[0].columns)
+    "Half the width of each value's band (`seed_band`): the ± a table or heatmap shows"
+    lo, hi = seed_band(res)
+    return (hi - lo)/2
 
 # %% ../nbs/19_paper_neuralrank.ipynb #becf6f33
 def with_spread(res:Resampled, cols=None) -> pd.DataFrame:
-    ("The full tables averaged over seeds, with `<col> lo` and `<col> hi`: the middle 95% of each value "
-     "over the subsamples")
+    "The full tables averaged over the seeds, with `<col> lo` and `<col> hi`: each value's band (`seed_band`)"
     mean = sum(res.full)/len(res.full)
-    subs = [t for rs in res.resamples for t in rs]
+    lo, hi = seed_band(res)
     out = mean.copy()
-    if not subs: return out
-    for c in cols or list(mean.columns):
-        vals = pd.concat([t[c] for t in subs], axis=1)
-        out[f'{c} lo'], out[f'{c} hi'] = vals.quantile(0.025, axis=1), vals.quantile(0.975, axis=1)
+    for c in cols or list(mean.columns): out[f'{c} lo'], out[f'{c} hi'] = lo[c], hi[c]
     return out
 
 # %% ../nbs/19_paper_neuralrank.ipynb #a5f6e8cc
 def replication(r, transfer:bool=False) -> tuple[dict, list]:
     "What a neuralRank report replicates and what it runs once, for `ReportWriter.replication`"
     p = r.profile
-    rep = {'model seeds': f"{len(r.seeds)} ({', '.join(map(str, r.seeds))}), each zoo model trained per seed",
-           'target images': f"{r.replicates} half-subsamples of the {p.target_n or 'whole'} test images, drawn "
-                            "without replacement"
-                            + (", each recounting the transfer accuracies; the models redrawn with replacement for "
-                               "rank correlations" if transfer else '')}
-    fixed = ['the PCA basis of each model and layer (fitted once on all target images)']
-    if transfer: fixed.append('the new logits layer of each transfer (trained once; a subsample '
+    rep = {'model seeds': f"{len(r.seeds)} ({', '.join(map(str, r.seeds))}), each zoo model trained per seed: the "
+                          "replicate the verdicts are decided over",
+           'target images': f"each model seed draws its own {p.target_n or 'whole set of'} test images (seeded by "
+                            f"the model seed), with {r.replicates} half-subsamples of them beside it"
+                            + (", each recounting the transfer accuracies" if transfer else '')}
+    fixed = ['the PCA basis of each model and layer (fitted once on all of its target images)']
+    if transfer: fixed.append('the new logits layer of each transfer (trained once per model seed; a subsample '
                               'recounts its test items)')
     return rep, fixed
 

@@ -39,7 +39,8 @@ def _with_spread_labels(t:pd.DataFrame, spread:pd.DataFrame) -> np.ndarray:
 
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #d363e4be
 def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='silhouette',
-                  spread:pd.DataFrame|None=None, # half-width of each of our values' middle 95%, shown under it
+                  spread:pd.DataFrame|None=None, # half-width of each of our values' band, shown under it
+                  spread_note:str='95% band', # what the band is (`band_words`)
                  ):
     "Ours and the paper's table as two heatmaps on one colour scale"
     lo, hi = min(ours.values.min(), paper.values.min()), max(ours.values.max(), paper.values.max())
@@ -49,14 +50,14 @@ def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='s
         sns.heatmap(t.astype(float), annot=annot, fmt='.2f' if annot is True else '', cmap='viridis', vmin=lo, vmax=hi,
                     ax=ax, cbar=name == 'paper',
                     cbar_kws={'label': label}, annot_kws={'fontsize': 8} if annot is not True else None)
-        note = " (± half the middle 95% over subsamples and seeds)" if annot is not True else ''
+        note = f"\n(± half the {spread_note})" if annot is not True else ''
         ax.set_title(f'{title}: {name}{note}', fontsize=10)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #f37fe34b
 def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
-              lo:pd.Series|None=None, hi:pd.Series|None=None, # our values' middle 95% over the subsamples (error bars)
+              lo:pd.Series|None=None, hi:pd.Series|None=None, # our values' band (error bars)
              ):
     "Ours beside the paper's value for every model, sorted by our value"
     order = ours.sort_values(ascending=False).index
@@ -172,17 +173,15 @@ def _dims_panel(ax, curves, pal, band, title, lo=None, hi=None):
 
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #1dafb22a
 def plot_over_dims(curves:pd.DataFrame, band=(5, 50), title:str='',
-                   spread:list|None=None, # the same curves on each subsample: drawn as each line's middle-95% band
+                   spread:tuple|None=None, # (low, high) of every curve (rows D, columns models): each line's band
+                   spread_note:str='95% band', # what that band is (`band_words`)
                   ):
     ("Score against D (log scale) with the paper's stable band shaded; a second panel zooms into the low, bunched "
      "models")
     pal, low = model_palette(list(curves.columns)), low_group(curves)
-    lo = hi = None
-    if spread:
-        st = pd.concat(spread, keys=range(len(spread)))
-        lo, hi = st.groupby(level=1).quantile(0.025), st.groupby(level=1).quantile(0.975)
+    lo, hi = spread if spread is not None else (None, None)
     fig, axs = plt.subplots(1, 2 if low else 1, figsize=(14 if low else 8, 4.8), squeeze=False)
-    note = " (bands: middle 95% of the subsamples)" if spread else ''
+    note = f" (bands: {spread_note})" if spread is not None else ''
     _dims_panel(axs[0, 0], curves, pal, band, 'all models' + note, lo, hi)
     axs[0, 0].legend(ncol=2, fontsize=9)
     if low:
