@@ -466,7 +466,9 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
     finally:
         console.close()
         ex.close()
-    seed_note = 'each profile\'s' if seeds is None else seeds
+    counts = {p.name: len(p.seed_list(profile, seed, seeds)) for p, _ in plan if p is not None}
+    seed_note = (next(iter(counts.values())) if len(set(counts.values())) == 1
+                 else ', '.join(f"{k} {v}" for k, v in counts.items())) if counts else seeds
     header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **(options or {}),
               'zoo training (s)': round(t_zoo, 1),
               'total (s)': round(time.time() - t0, 1), 'torch': torch.__version__, 'cpus': os.cpu_count(),

@@ -4,7 +4,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import cli, REPO
-from neuralrank.verdicts import VERDICTS, CAUSES, spread_interval, verdict_of
+from neuralrank.verdicts import VERDICTS, CAUSES, MIN_SEEDS, mean_interval, verdict_of
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
            'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6', 'neuralrank_estimators',
@@ -18,6 +18,7 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
     index = (out/'index.md').read_text()
     assert f'{len(REPORTS)} of {len(REPORTS)} reports ran' in index and (out/'index.html').exists()
     assert re.search(r'held \d+, did not hold \d+, inconclusive \d+ of \d+ claims', index) and '95% interval' in index
+    assert "The paper's: held" in index and '; ours: held' in index and '; on substituted data: held' in index  # counted apart
     for name in REPORTS:
         d = out/name
         rep = json.loads((d/'report.json').read_text())
@@ -29,6 +30,9 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
             assert all(math.isfinite(v) for v in c['interval']) or c['replicates'] < 5, (name, c)
             assert '95% interval' in c['evidence'] or 'exact' in c['evidence'], (name, c['evidence'])
             assert (c['cause'] is None) == (c['verdict'] == 'held') and (c['cause'] is None or c['cause'].split(':')[0] in CAUSES), (name, c)
+            assert c['whose'] in ('paper', 'ours') and (c['substituted'] is None) == ('galaxy-zoo1' not in c['claim']), (name, c)
+            if c['evidence'].count('model seeds on the claim') == 1 and not c['verdict'] == 'held':  # one smoke seed decides nothing
+                assert c['cause'] == 'model seeds' and c['replicates'] == 1 and len(c['per_seed']) == 1, (name, c)
         assert any(f.endswith('.png') for f in rep['files']) and any(f.endswith('.csv') for f in rep['files'])
         for f in rep['files']: assert (d/f).stat().st_size > 0, f
         assert f'{name}.ipynb' in index and (d/f'{name}.ipynb').exists()
@@ -59,16 +63,20 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     from neuralrank.paper_neuralrank_claims import claim_top_within
     out = smoke_run[0]/'out'/'neuralrank_table4'
     t = pd.read_csv(out/'table4.csv', index_col=0)
-    claims = json.loads((out/'report.json').read_text())['claims']
+    rep = json.loads((out/'report.json').read_text())
+    claims = rep['claims']
     assert abs(claims[0]['estimate'] - kendalltau(t.SC, t.accuracy).statistic) < 1e-9  # one model seed: the full-set tau
-    iv = [max(-1, min(1, v)) for v in spread_interval(claims[0]['values'], claims[0]['estimate'])]
-    assert claims[0]['interval'] == iv and claims[0]['verdict'] == verdict_of(iv, 0., enough=len(claims[0]['values']) >= 5)
+    assert claims[0]['values'] == [claims[0]['estimate']] and len(claims[0]['per_seed'][0]) == rep['setup']['replicates']  # its subsamples beside it
+    iv = mean_interval(claims[0]['values'])
+    assert math.isnan(claims[0]['interval'][0]) and math.isnan(iv[0])  # one model seed has no interval ...
+    assert claims[0]['verdict'] == verdict_of(iv, 0., enough=len(claims[0]['values']) >= MIN_SEEDS) == 'inconclusive'  # ... and decides nothing
     assert abs(claims[1]['estimate'] - claim_top_within(t).estimate) < 1e-9
     est = smoke_run[0]/'out'/'neuralrank_estimators'
     agree = pd.read_csv(est/'estimators_agreement.csv', index_col=[0, 1])
     claims = json.loads((est/'report.json').read_text())['claims']
     hits = agree.top1.groupby(level=1).sum()
-    assert claims[1]['estimate'] == hits['silhouette'] - hits.max()
+    assert claims[1]['estimate'] in {hits['silhouette'] - hits[e] for e in hits.index if e != 'silhouette'}  # the part that decided it
+    assert all(f'silhouette minus {e}, targets won' in claims[1]['evidence'] for e in hits.index if e != 'silhouette')  # each pair apart
     assert len(agree) == 4*7 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'leep'}
     from neuralrank.paper_neurons_claims import claim_near_count
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
@@ -97,7 +105,9 @@ def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
     assert sorted((s['arch'], s['seed']) for s in specs) == [('galaxy', 0), ('galaxy', 1), ('lenet5bn', 0), ('lenet5bn', 1)]
     rep = json.loads((tmp_path/'out'/'sampling_table4'/'report.json').read_text())
     assert rep['setup']['seeds'] == [0, 1] and '2 (0, 1)' in rep['replication']['replicated']['model seeds']
-    assert all(c['replicates'] == 2*rep['setup']['replicates'] for c in rep['claims'])  # (model seed, sampling seed) pairs
+    for c in rep['claims']:  # decided over the two model seeds, the sampling seeds inside each; two seeds decide nothing
+        assert c['replicates'] == 2 and [len(s) for s in c['per_seed']] == [rep['setup']['replicates']]*2, c
+        assert all(math.isfinite(v) for v in c['interval']) and c['verdict'] == 'inconclusive' and c['cause'] == 'model seeds', c
     assert "model seeds: `2`" in (tmp_path/'out'/'index.md').read_text()
 
 
