@@ -59,17 +59,21 @@ def plot_heatmaps(ours:pd.DataFrame, paper:pd.DataFrame, title:str, label:str='s
 def plot_bars(ours:pd.Series, paper:pd.Series, ylabel:str, title:str,
               lo:pd.Series|None=None, hi:pd.Series|None=None, # our values' band (error bars)
              ):
-    "Ours beside the paper's value for every model, sorted by our value"
+    "Ours beside the paper's value for every model, sorted by our value; each of our labels sits above its error bar"
     order = ours.sort_values(ascending=False).index
     df = pd.DataFrame({'ours': ours[order], 'paper': paper.reindex(order)}).reset_index(names='model')
     df = df.melt('model', var_name='source')
     fig, ax = plt.subplots(figsize=(10, 3.8))
     sns.barplot(df, x='model', y='value', hue='source', palette=['#4C72B0', '#BBBBBB'], ax=ax)
-    for c in ax.containers: ax.bar_label(c, fmt='%.2f', fontsize=8, padding=10 if lo is not None else 1)
+    ax.bar_label(ax.containers[1], fmt='%.2f', fontsize=8, padding=1)
+    xs = [p.get_x() + p.get_width()/2 for p in ax.containers[0].patches]
+    top = ours[order] if lo is None else np.fmax(ours[order], hi[order])
     if lo is not None:
-        xs = [p.get_x() + p.get_width()/2 for p in ax.containers[0].patches]
         ax.errorbar(xs, ours[order], yerr=[(ours - lo)[order].clip(lower=0), (hi - ours)[order].clip(lower=0)],
                     fmt='none', ecolor='k', capsize=3, lw=1)
+    for x, v, t in zip(xs, ours[order], top):
+        ax.annotate(f'{v:.2f}', (x, max(t, 0)), xytext=(0, 2), textcoords='offset points', ha='center', va='bottom',
+                    fontsize=8)
     ax.set(ylabel=ylabel, xlabel='', title=title)
     ax.legend(title='')
     fig.tight_layout()

@@ -13,8 +13,8 @@ from .verdicts import Decision, Resampled, resampled, decide_over_seeds, all_of,
 
 # %% auto #0
 __all__ = ['SWITCH_STARTS', 'pooled_overlap_p', 'by_seed', 'claim_agree_top', 'claim_small_layers_half', 'claim_agree_bottom',
-           'unused_below', 'claim_unused_low', 'claim_top_stable', 'claim_near_error', 'claim_near_count',
-           'claim_beats', 'claim_top_stronger']
+           'unused_below', 'claim_unused_low', 'claim_top_stable', 'claim_top_stable_in_each', 'claim_near_error',
+           'claim_near_count', 'claim_beats', 'claim_top_stronger']
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #3e26ac58
 def _cases(t:pd.DataFrame, col:str) -> str:
@@ -111,6 +111,14 @@ def claim_top_stable(values, stderr, k:int=10, samples:int=0) -> Decision:
     return normal(v[a] - v[b], float(np.hypot(se[a], se[b])), what=f"{k}th minus {k+1}th value", replicates=samples,
                   over='sampled orders',
                   detail=f"{k}th value {v[a]:.4f} (unit {a}), {k+1}th {v[b]:.4f} (unit {b})")
+
+# %% ../nbs/23_paper_neurons_claims.ipynb #558609bf
+def claim_top_stable_in_each(results:list, # per model seed: (values, standard errors) of the sampled layer
+                             k:int=10, samples:int=0) -> Decision:
+    "The sampled top-k is stable within its sampling errors in every model seed's network (`claim_top_stable` each)"
+    parts = [claim_top_stable(v, se, k, samples) for v, se in results]
+    for i, p in enumerate(parts): p.what = f"model seed {i + 1}: {p.what}"
+    return all_of(parts)
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #ef2adf1d
 def _f(v:float) -> str: return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"

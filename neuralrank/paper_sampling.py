@@ -40,20 +40,21 @@ class SamplingProfile(Profile):
     timing_repeats:int # runs per technique behind Figure 7
 
 # %% ../nbs/25_paper_sampling.ipynb #53cee87f
+# the networks train in seconds: 5 model seeds, whose sampling seeds (replicates) cost what 3 x 10 did at quick
 PROFILES = {
     'smoke': SamplingProfile(name='smoke', description="the machinery in minutes", eval_n=300, mnist_train=1000,
                              mnist_epochs=1, mnist_test=600, galaxy_train=300, galaxy_epochs=1,
                              galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2, ks=(1, 5, 10),
                              js=(0., 0.5, 1.), timing_repeats=1),
-    'quick': SamplingProfile(name='quick', seeds=3, description="a 2-core laptop CPU", eval_n=2000, mnist_train=8000,
+    'quick': SamplingProfile(name='quick', seeds=5, description="a 2-core laptop CPU", eval_n=2000, mnist_train=8000,
                              mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20,
-                             galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10,
+                             galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=6,
                              ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
-    'full': SamplingProfile(name='full', seeds=3, description="full training sets, a few epochs: an evening on a CPU",
+    'full': SamplingProfile(name='full', seeds=5, description="full training sets, a few epochs: an evening on a CPU",
                             eval_n=None, mnist_train=None, mnist_epochs=3, mnist_test=None, galaxy_train=None,
                             galaxy_epochs=20, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
                             replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
-    'paper': SamplingProfile(name='paper', seeds=3, description='full data: a GPU', eval_n=None, mnist_train=None,
+    'paper': SamplingProfile(name='paper', seeds=5, description='full data: a GPU', eval_n=None, mnist_train=None,
                              mnist_epochs=10, mnist_test=None, galaxy_train=None, galaxy_epochs=30,
                              galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10,
                              ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
