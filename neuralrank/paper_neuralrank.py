@@ -18,7 +18,7 @@ from .zoo import ModelSpec, ModelZoo
 from .store import cached_value, pack_bits, unpack_bits
 from .models import layer_outputs, iter_layer_outputs
 from .estimators import score_features, OUTPUT_ESTIMATORS
-from .silhouette import pca, silhouette
+from .silhouette import pca, silhouette, silhouette_subsets
 from .rank import fit_logits
 from .papers import Profile, Paper, Option
 from .cluster import InProcess
@@ -106,7 +106,7 @@ def _transfer_key(m, p:NeuralRankProfile, dataset, classes, layer, seed) -> dict
                                       'layer': str(layer), 'train_n': p.transfer_train_n, 'test_n': p.target_n,
                                       'epochs': p.transfer_epochs, 'seed': seed}
 
-# %% ../nbs/19_paper_neuralrank.ipynb #aeb18e91
+# %% ../nbs/19_paper_neuralrank.ipynb #2d986726
 def _subset_table(proj:dict, right:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
     "SC and accuracy of every model on the test items `idx` (None: all)"
     rows = {}
@@ -115,6 +115,15 @@ def _subset_table(proj:dict, right:dict, y:torch.Tensor, idx, variant:str) -> pd
         ok = right[k] if idx is None else right[k][idx]
         rows[k] = {'SC': silhouette(z[sel], y.to(z.device)[sel], variant=variant), 'accuracy': float(ok.sum())/len(ok)}
     return pd.DataFrame(rows).T
+
+# %% ../nbs/19_paper_neuralrank.ipynb #aeb18e91
+def _subset_tables(proj:dict, right:dict, y:torch.Tensor, subs:list, variant:str) -> list[pd.DataFrame]:
+    "SC and accuracy of every model on each subset of the test items: each model's subsets in one batched call"
+    models = list(proj)
+    if not subs: return []
+    sc = np.stack([silhouette_subsets(proj[k], y.to(proj[k].device), subs, variant).cpu().numpy() for k in models], 1)
+    acc = np.stack([[np.asarray(right[k])[i].mean() for k in models] for i in subs])  # (subsets, models)
+    return [pd.DataFrame({'SC': sc[b], 'accuracy': acc[b]}, index=models) for b in range(len(subs))]
 
 # %% ../nbs/19_paper_neuralrank.ipynb #cefa139f
 def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
@@ -140,7 +149,7 @@ def target_tables(models:dict, p:NeuralRankProfile, dataset:str='fashion', class
         ok[k] = unpack_bits(cached_value(cache, _transfer_key(m, p, dataset, classes, layer, seed),
                                          lambda: right(m, fte)), len(yte))
     subs = subsamples(len(yte), resamples, seed) if subsets is None else subsets
-    return _subset_table(proj, ok, yte, None, variant), [_subset_table(proj, ok, yte, i, variant) for i in subs]
+    return _subset_table(proj, ok, yte, None, variant), _subset_tables(proj, ok, yte, subs, variant)
 
 # %% ../nbs/19_paper_neuralrank.ipynb #e1873f41
 def score_and_transfer(models:dict, p:NeuralRankProfile, dataset:str='fashion', classes='0-4', layer=-1, dim:int=10,
@@ -168,13 +177,22 @@ def _sc_table(proj:dict, y:torch.Tensor, idx, variant:str) -> pd.DataFrame:
             rows[k][l] = silhouette(z[sel], y.to(z.device)[sel], variant=variant)
     return pd.DataFrame(rows).T
 
+# %% ../nbs/19_paper_neuralrank.ipynb #92baf821
+def _sc_tables(proj:dict, y:torch.Tensor, subs:list, variant:str) -> list[pd.DataFrame]:
+    "`_sc_table` on each subset of the target images: each (model, layer)'s subsets in one batched call"
+    models, layers = list(proj), list(next(iter(proj.values())))
+    if not subs: return []
+    v = np.stack([np.stack([silhouette_subsets(proj[k][l], y.to(proj[k][l].device), subs, variant).cpu().numpy()
+                            for l in layers], 1) for k in models], 1)  # (subsets, models, layers)
+    return [pd.DataFrame(v[b], index=models, columns=layers) for b in range(len(subs))]
+
 # %% ../nbs/19_paper_neuralrank.ipynb #b82e03c5
 def layer_tables(models:dict, x:torch.Tensor, y:torch.Tensor, layers, dim:int=10, variant:str='standard',
                  resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     "Silhouette of every model (rows) at every layer (columns): on all target images, and on each half-subsample"
     proj = layer_projections(models, x, layers, dim)
     subs = subsamples(len(y), resamples, seed)
-    return _sc_table(proj, y, None, variant), [_sc_table(proj, y, i, variant) for i in subs]
+    return _sc_table(proj, y, None, variant), _sc_tables(proj, y, subs, variant)
 
 # %% ../nbs/19_paper_neuralrank.ipynb #1d50919d
 def over_seeds(seeds, # the report's model seeds
@@ -270,6 +288,15 @@ def _curves(proj:dict, y:torch.Tensor, dims:dict, idx, variant:str) -> pd.DataFr
     curve = lambda k, z: pd.Series({d: silhouette(z[sel, :d], y[sel], variant=variant) for d in dims[k]})
     return pd.DataFrame({k: curve(k, z) for k, z in proj.items()}).rename_axis('D')
 
+# %% ../nbs/19_paper_neuralrank.ipynb #df07325b
+def _curves_subsets(proj:dict, y:torch.Tensor, dims:dict, subs:list, variant:str) -> list[pd.DataFrame]:
+    "`_curves` on each subset of the images: each (model, D)'s subsets in one batched call"
+    if not subs: return []
+    vals = {k: np.stack([silhouette_subsets(z[:, :d], y, subs, variant).numpy() for d in dims[k]], 1)
+            for k, z in proj.items()}  # model -> (subsets, its D values)
+    return [pd.DataFrame({k: pd.Series(v[b], index=dims[k]) for k, v in vals.items()}).rename_axis('D')
+            for b in range(len(subs))]
+
 # %% ../nbs/19_paper_neuralrank.ipynb #dc087205
 def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, variant:str='standard',
                 resamples:int=0, seed:int=0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -280,7 +307,7 @@ def dims_tables(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1, var
         ok[k] = [d for d in dims if d <= min(lat.shape)]
         proj[k] = pca(lat, max(ok[k]), method='exact')  # exact PCA is nested: its first D components are PCA to D
     subs = subsamples(len(y), resamples, seed)
-    return _curves(proj, y, ok, None, variant), [_curves(proj, y, ok, i, variant) for i in subs]
+    return _curves(proj, y, ok, None, variant), _curves_subsets(proj, y, ok, subs, variant)
 
 # %% ../nbs/19_paper_neuralrank.ipynb #b4531b98
 def scores_over_dims(models:dict, x:torch.Tensor, y:torch.Tensor, dims, layer=-1,

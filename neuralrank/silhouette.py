@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from .checks import InputError, check_labels
 
 # %% auto #0
-__all__ = ['label_codes', 'silhouette_samples', 'silhouette', 'pca']
+__all__ = ['label_codes', 'silhouette_samples', 'silhouette', 'silhouette_subsets', 'pca']
 
 # %% ../nbs/05_silhouette.ipynb #557b2792
 def _as_tensor(x, dtype=torch.float64):
@@ -115,6 +115,43 @@ def silhouette_samples(x, # points (n, D): tensor or array, on any device
 def silhouette(x, y, metric:str='cosine', variant:str='standard', method:str='auto', chunk:int|None=None) -> float:
     "Mean silhouette of points `x` with labels `y`; `variant='centroid'` is the neuralRank paper's definition"
     return silhouette_samples(x, y, metric, variant, method, chunk).mean().item()
+
+# %% ../nbs/05_silhouette.ipynb #d3dd9c36
+def silhouette_subsets(x, # points (n, D): tensor or array, on any device
+                       y, # labels (n,)
+                       subsets, # index arrays, one per subsample (each with at least two classes)
+                       variant:str='standard', # 'standard' (Rousseeuw, sklearn) or 'centroid' (neuralRank's b)
+                       block:int=64, # subsamples per batch
+                       dtype=torch.float64, # computation precision
+                      ) -> torch.Tensor:
+    "The mean cosine silhouette of the points of each subset on their own: one value per subset, in batched products"
+    if variant not in ('standard', 'centroid'):
+        raise ValueError(f"unknown variant {variant!r}: use 'standard' or 'centroid'")
+    x = _as_tensor(x, dtype)
+    x = x.flatten(1) if x.ndim != 2 else x
+    codes, counts = label_codes(y, x.shape[0], x.device)
+    n, K = x.shape[0], len(counts)
+    u = F.normalize(x, dim=1)
+    Y = F.one_hot(codes, K).to(x.dtype)
+    self_dot, own = (u*u).sum(1), codes[None, :, None]
+    by_class = lambda v: (Y[:, :, None]*v[:, None, :]).reshape(n, -1)  # (n, K*D): each point's vector in its class's slot
+    U, X = by_class(u), (by_class(x) if variant == 'centroid' else None)
+    out = []
+    for s in range(0, len(subsets), block):
+        M = torch.zeros(min(block, len(subsets) - s), n, dtype=x.dtype, device=x.device)
+        for b, idx in enumerate(subsets[s:s + block]): M[b, torch.as_tensor(idx, device=x.device)] = 1
+        cnt = M @ Y  # (B, K) class sizes in each subsample
+        dots = u @ (M @ U).view(len(M), K, -1).transpose(1, 2)  # (B, n, K): dots with each class's sum
+        n_own = cnt.gather(1, codes[None, :].expand(len(M), n))
+        a = 1 - (dots.gather(2, own.expand(len(M), n, 1)).squeeze(2) - self_dot)/(n_own - 1).clamp(min=1)
+        if variant == 'standard': other = 1 - dots/cnt[:, None, :]
+        else:  # the distance to each other class's centroid of raw vectors, in this subsample
+            C = (M @ X).view(len(M), K, -1)/cnt.clamp(min=1)[:, :, None]
+            other = 1 - u @ F.normalize(C, dim=2).transpose(1, 2)
+        other = other.masked_fill(cnt[:, None, :] == 0, math.inf).scatter(2, own.expand(len(M), n, 1), math.inf)
+        sil = _finish(a, other.min(2).values, n_own)
+        out.append((sil*M).sum(1)/M.sum(1))
+    return torch.cat(out) if out else torch.zeros(0, dtype=x.dtype)
 
 # %% ../nbs/05_silhouette.ipynb #450f64c2
 def pca(x:torch.Tensor, # data (n, F), any device
