@@ -102,7 +102,7 @@ def _ranked(tables:list, target:str, ns:dict, layer, dim:int, ests:list, variant
 # %% ../nbs/28_cli.ipynb #b5e5d7fc
 def _rank_numbers(dim, limit, seed) -> tuple:
     "The PCA dimension, the image limit and the seed of a ranking, checked"
-    limit = check_count(limit, '--limit', allow_none=True)
+    limit = check_count(limit, '--limit', minimum=2, allow_none=True)  # a ranking needs two classes: two images at least
     return check_count(dim, '--dim'), limit, check_count(seed, '--seed', minimum=0)
 
 # %% ../nbs/28_cli.ipynb #14a1239e
@@ -612,6 +612,10 @@ def _cmd_rank(args) -> int:
     how = (args.target, check_layer_arg(args.layer), args.dim, args.limit, args.device, args.variant, args.data_root,
            args.seed)
     if args.model:
+        if args.cluster is not None:
+            check_cluster(args.cluster)
+            raise InputError("--cluster scores a zoo's models, one task per model; models given with --model are "
+                             "scored in this process: drop --cluster, or rank a zoo folder with --zoo")
         t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator,
                               zoo_dir=args.zoo)
     else:

@@ -72,23 +72,38 @@ def logme_evidence(features, y, alpha:float, beta:float) -> float:
     return _logme_terms(s, z, (y @ y - (z**2).sum()).view(1), f.shape[0], f.shape[1], t(alpha), t(beta))[2].item()
 
 # %% ../nbs/06_estimators.ipynb #34fc1c7d
-def logme(features, labels, iters:int=100, tol:float=1e-5) -> float:
-    "LogME (You et al. 2021): mean over classes of the maximum log evidence per item; higher is better"
+def _logme_boundary(s, z, n:int) -> torch.Tensor:
+    "Per class (columns of z), the evidence's limit as beta -> infinity at its best alpha, when the features span n items"
+    q = (z**2/s[:, None]**2).sum(0).clamp(min=1e-300)
+    alpha = n/q
+    return (-n/2*math.log(2*math.pi) - torch.log(s**2).sum()/2 + n/2*torch.log(alpha) - n/2)
+
+# %% ../nbs/06_estimators.ipynb #653fad1f
+def logme(features, labels, iters:int=1000, tol:float=1e-10) -> float:
+    ("LogME (You et al. 2021): mean over classes of the maximum log evidence per item; higher is better. MacKay's "
+     "fixed point can converge slowly: `tol` is tight, and each step costs O(K r)")
     f, codes, K = _prepare(features, labels)
     n, D = f.shape
     Y = F.one_hot(codes, K).double()
     U, s = spectrum(f)
     Z = U.T @ Y
-    res0 = (Y**2).sum(0) - (Z**2).sum(0)
+    spans = len(s) == n  # the features span every item: the fit can be exact
+    res0 = torch.zeros(K, dtype=f.dtype, device=f.device) if spans else ((Y**2).sum(0) - (Z**2).sum(0)).clamp(min=0)
     alpha, beta = torch.ones(K, dtype=f.dtype, device=f.device), torch.ones(K, dtype=f.dtype, device=f.device)
+    best = torch.full((K,), -math.inf, dtype=f.dtype, device=f.device)
     for _ in range(iters):
-        m2, err, _ = _logme_terms(s, Z, res0, n, D, alpha, beta)
+        m2, err, ev = _logme_terms(s, Z, res0, n, D, alpha, beta)
+        best = torch.where(torch.isfinite(ev) & (ev > best), ev, best)
         gamma = (beta*s[:, None]**2/(alpha + beta*s[:, None]**2)).sum(0)
         a2, b2 = gamma/m2.clamp(min=1e-300), (n - gamma)/err.clamp(min=1e-300)
+        if not (torch.isfinite(a2).all() and torch.isfinite(b2).all()): break
         done = ((a2 - alpha).abs()/alpha).max() < tol and ((b2 - beta).abs()/beta).max() < tol
         alpha, beta = a2, b2
         if done: break
-    return (_logme_terms(s, Z, res0, n, D, alpha, beta)[2]/n).mean().item()
+    ev = _logme_terms(s, Z, res0, n, D, alpha, beta)[2]
+    best = torch.where(torch.isfinite(ev) & (ev > best), ev, best)
+    if spans: best = torch.maximum(best, _logme_boundary(s, Z, n))
+    return (best/n).mean().item()
 
 # %% ../nbs/06_estimators.ipynb #ca0d3269
 def _between(U, codes, K) -> torch.Tensor:
@@ -215,9 +230,8 @@ OUTPUT_ESTIMATORS = ('leep',)
 # %% ../nbs/06_estimators.ipynb #2507667a
 def check_estimators(names) -> list[str]:
     "A list of estimator names from a name, 'all', a comma-separated string or a list; unknown names refused"
-    if isinstance(names, str):
-        names = list(ESTIMATORS) if names.strip() == 'all' else [s.strip() for s in names.split(',') if s.strip()]
-    names = list(dict.fromkeys(names))
+    if isinstance(names, str): names = [s.strip() for s in names.split(',') if s.strip()]
+    names = list(dict.fromkeys(e for n in names for e in (ESTIMATORS if n == 'all' else [n])))  # 'all' among others
     bad = [n for n in names if n not in ESTIMATORS]
     if bad or not names:
         raise InputError(f"unknown estimator {', '.join(map(repr, bad)) or '(none given)'}: use "

@@ -21,6 +21,7 @@ from .zoo import ModelZoo
 from .models import resolve_device
 from .report import ReportWriter
 from .cluster import executor, InProcess
+from .checks import check_count, check_write_dir
 
 # %% auto #0
 __all__ = ['Profile', 'Option', 'Paper', 'paper_modules', 'registered_papers', 'paper_of', 'Report', 'start_report']
@@ -165,13 +166,14 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
     "The one setup call of a report notebook"
     paper = paper_of(name)
     if paper is None: raise ValueError(f"no registered paper lists the report {name!r}")
+    seed, out = check_count(seed, 'seed', minimum=0), check_write_dir(out_dir or Path('out')/name, 'out_dir')
     p, dev, opts = paper.profile(profile), resolve_device(device), paper.option_values(options)
     root = str(default_data_root(data_root).resolve())
     sns.set_theme(style='whitegrid')  # one look for every report's figures
     zoo = ModelZoo(zoo_dir or user_cache_dir()/'zoo', device=dev, eval_limit=p.eval_n, progress=progress,
                    data_root=root)
     sl = paper.seed_list(p, seed, seeds)
-    writer = ReportWriter(out_dir or Path('out')/name, name, paper.reports[name], profile=p.name, device=str(dev),
+    writer = ReportWriter(out, name, paper.reports[name], profile=p.name, device=str(dev),
                           seed=seed,
                           seeds=sl, replicates=p.replicates, **opts, **({'cluster': cluster} if cluster else {}))
     return Report(paper, p, writer, zoo, dev, seed, root, progress, opts, sl, cluster or None)

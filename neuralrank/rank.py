@@ -50,7 +50,8 @@ def _check_rankable(items, y, layers, dim):
         for l in layers:
             try: resolve_layer(m, l)
             except (IndexError, KeyError) as e: raise ValueError(f"model {name}: {e}") from None
-    if dim > len(y): raise ValueError(f"PCA to D={dim} dimensions is impossible with {len(y)} target samples")
+    if dim > len(y): raise ValueError(f"PCA to D={dim} dimensions is impossible with {len(y)} target samples: give a D "
+                                      f"(dim, --dim) of at most {len(y)}")
 
 # %% ../nbs/07_rank.ipynb #49bf2d42
 def silhouette_table(models, # dict label -> model, or a list of models (their `.label` names them)

@@ -173,7 +173,8 @@ def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.
                                           init_params='kmeans', n_init=n_init).fit(z[fit])
             return gmm_log_probs(gmm, z)
         zs = (z - z.mean(0))/(z.std(0) + 1e-12)
-        cv = int(min(3, np.bincount(yt[fit]).min())) if len(np.unique(yt[fit])) > 1 else 0
+        present = np.unique(yt[fit], return_counts=True)[1]  # the classes there are (labels 5-9 are five, not ten)
+        cv = int(min(3, present.min())) if len(present) > 1 else 0
         if cv < 2: raise InputError("MaxMargin needs at least two classes with two items each")
         svm = LinearSVC(C=1.0, dual=False, random_state=seed).fit(zs[fit], yt[fit])
         # Platt's held-out values

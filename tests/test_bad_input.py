@@ -30,14 +30,46 @@ def one_line_error(r, *words, code=2):
     (['--target', 'mnist:-1'], ['negative']),
     (['--target', 'svhn'], ["unknown dataset 'svhn'", './svhn']),
     (['--target', ''], ['the target is empty']),
-    (['--target', 'mnist:0-4', '--limit', '-5'], ['--limit must be a whole number of at least 1', '-5']),
-    (['--target', 'mnist:0-4', '--limit', '0'], ['--limit must be a whole number of at least 1']),
+    (['--target', 'mnist:0-4', '--limit', '-5'], ['--limit must be a whole number of at least 2', '-5']),
+    (['--target', 'mnist:0-4', '--limit', '0'], ['--limit must be a whole number of at least 2']),
+    (['--target', 'mnist:0-4', '--limit', '1'], ['--limit must be a whole number of at least 2']),  # was: 'the labels hold 1'
     (['--target', 'mnist:0-4', '--dim', '-3'], ['--dim must be a whole number']),
     (['--target', 'mnist:0-4', '--layer', ''], ['the layer is empty']),
     (['--target', 'mnist:0-4', '--device', 'gpu0'], ["unknown device 'gpu0'"]),
 ])
 def test_rank_refuses_bad_arguments(small_zoo, args, words):
     one_line_error(cli('rank', '--zoo', small_zoo[0], *args), *words)
+
+
+def test_rank_models_checks_what_the_zoo_path_checks(small_zoo):
+    "`rank --model`: --cluster is checked and refused (it used to run in this process without a word); D names its limit"
+    key = small_zoo[1][0].key
+    one_line_error(cli('rank', '--zoo', small_zoo[0], '--model', key, '--target', 'fashion:0-4', '--cluster', 'nonsense'), 'nonsense')
+    one_line_error(cli('rank', '--zoo', small_zoo[0], '--model', key, '--target', 'fashion:0-4', '--cluster', 'local:2'),
+                   "--cluster scores a zoo's models", 'drop --cluster')
+    one_line_error(cli('rank', '--zoo', small_zoo[0], '--model', key, '--target', 'fashion:0-4', '--limit', '300', '--dim', '100000'),
+                   'D=100000', 'at most 300')
+
+
+def test_all_beside_other_estimators_means_every_one(small_zoo):
+    "`--estimator all,logme` used to say 'all' was unknown while suggesting it"
+    r = cli('rank', '--zoo', small_zoo[0], '--target', 'fashion:0-4', '--limit', '200', '--estimator', 'all,logme', '--json')
+    assert r.returncode == 0, r.stderr
+    from neuralrank.estimators import ESTIMATORS
+    assert json.loads(r.stdout)['estimator'] == list(ESTIMATORS)
+
+
+@pytest.mark.parametrize('what', ['seed', 'out_dir'])
+def test_report_setup_refuses_before_making_anything(tmp_path, what):
+    "A report run with papermill gets its seed and out_dir checked in its first call, before any folder is made"
+    from neuralrank.checks import InputError
+    from neuralrank.papers import start_report
+    (tmp_path/'afile').write_text('x')
+    out = tmp_path/('afile' if what == 'out_dir' else 'out')
+    with pytest.raises(InputError, match=r'seed must be a whole number of at least 0' if what == 'seed' else 'is a file, not a folder'):
+        start_report('neuralrank_table3', 'smoke', 'cpu', seed=-1 if what == 'seed' else 0, data_root=tmp_path,
+                     zoo_dir=tmp_path/'zoo', out_dir=out, progress=False)
+    assert not (tmp_path/'out').exists() and not (tmp_path/'zoo').exists()
 
 
 def test_dataset_name_beats_a_folder_of_that_name(small_zoo, tmp_path, monkeypatch):
