@@ -4,7 +4,7 @@
 
 # %% ../nbs/28_cli.ipynb #443d6b03
 from __future__ import annotations
-import argparse, json, math, os, platform, sys, time, warnings
+import argparse, inspect, json, math, os, platform, re, sys, time, warnings
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +14,8 @@ from tqdm.auto import tqdm
 from .checks import (InputError, MissingInputError, is_path_like, check_classes, check_positive,
                                check_target, check_read_dir, check_write_dir, check_count, check_layer,
                                check_layer_arg)
-from .data import (DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir,
-                             data_root as default_data_root)
+from .data import (DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, class_names,
+                             image_folder_files, image_folder_split, data_root as default_data_root)
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError
 from .store import atomic_write
 from .rank import neural_rank
@@ -23,7 +23,7 @@ from .report import ReportRun, find_reports, write_index, verdict_counts, build_
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
-from .models import resolve_layer, model_device, resolve_device, layer_outputs
+from .models import resolve_layer, model_device, resolve_device, layer_outputs, progress_bar
 from .cluster import executor, check_cluster, train_task, score_task, run_reports
 from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost, with_ranks
 from .sampling import sample, check_options, TECHNIQUES
@@ -32,8 +32,9 @@ from . import __version__
 from torch import nn
 
 # %% auto #0
-__all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'class_labels', 'rank_neurons', 'rank_models', 'sample_test_set',
-           'plan_reports', 'Console', 'reproduce', 'main']
+__all__ = ['parse_target', 'rank_zoo', 'load_user_model', 'class_labels', 'folder_classes', 'model_classes', 'class_map',
+           'output_positions', 'rank_neurons', 'rank_models', 'sample_test_set', 'plan_reports', 'Console', 'reproduce',
+           'main']
 
 # %% ../nbs/28_cli.ipynb #07fb9ae6
 def parse_target(target:str) -> tuple[str|Path, tuple|None]:
@@ -102,7 +103,7 @@ def _ranked(tables:list, target:str, ns:dict, layer, dim:int, ests:list, variant
 # %% ../nbs/28_cli.ipynb #b5e5d7fc
 def _rank_numbers(dim, limit, seed) -> tuple:
     "The PCA dimension, the image limit and the seed of a ranking, checked"
-    limit = check_count(limit, '--limit', minimum=2, allow_none=True)  # a ranking needs two classes: two images at least
+    limit = check_count(limit, '--limit', minimum=2, allow_none=True)  # two classes need two images at least
     return check_count(dim, '--dim'), limit, check_count(seed, '--seed', minimum=0)
 
 # %% ../nbs/28_cli.ipynb #14a1239e
@@ -123,7 +124,7 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
     ests, cluster = check_estimators(estimator), check_cluster(cluster)
     groups, skipped = _zoo_groups(ModelZoo(folder, device=device, progress=False, data_root=data_root), layer, dim)
     n = sum(map(len, groups.values()))
-    bar = tqdm(total=n, desc='ranking', unit='model', disable=not progress, file=sys.stderr)
+    bar = progress_bar(progress, total=n, desc='ranking', unit='model')
     tables, ns = [], {}
     ex = executor(cluster)  # started once for all groups (in this process: nothing to start)
     try:
@@ -148,6 +149,17 @@ def rank_zoo(zoo_dir, # a zoo folder (None: the user cache's, where `reproduce` 
     finally: ex.close()
     bar.close()
     return _ranked(tables, target, ns, layer, dim, ests, variant, limit, seed, str(folder), skipped)
+
+# %% ../nbs/28_cli.ipynb #f381ac67
+def _check_one_input(model:nn.Module, name:str):
+    "Refuse a model whose forward needs more than one input: every command feeds it one batch of images"
+    try: params = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError): return  # a forward without a readable signature is tried as it is
+    need = [q.name for q in params if q.default is q.empty and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+    if len(need) > 1:
+        raise InputError(f"the model in {name} needs {len(need)} inputs ({', '.join(need)}) in forward; the commands "
+                         "give it one batch of images: save a module whose forward takes the images alone (wrap "
+                         "the model, passing fixed values for the others)")
 
 # %% ../nbs/28_cli.ipynb #83443672
 def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefix) or label
@@ -174,6 +186,7 @@ def load_user_model(model:str, # a torch.save'd module file, or a zoo key (prefi
         if not isinstance(m, nn.Module):
             raise InputError(f"{p} holds a {type(m).__name__}, not a model: save the "
                              "module itself with torch.save(model, path)")
+        _check_one_input(m, str(p))
         return m.to(resolve_device(device)).eval(), str(p), None
     zoo = ModelZoo(check_read_dir(zoo_dir or user_cache_dir()/'zoo', 'zoo folder'), device=device, progress=False)
     hits = [m for m in zoo.entries() if m['key'].startswith(model) or m['label'] == model]
@@ -201,12 +214,35 @@ def _target_images(model, target:str, dataset:str|None, limit, seed, data_root, 
                          f"model that reads this size (an adaptive pooling before its dense layers does)") from None
     return x, y, out
 
+# %% ../nbs/28_cli.ipynb #0dd6b29c
+def _check_assumed(model, x, y, pairs:str, target:str, n:int=1000):
+    "Refuse sorted folder names as outputs 0..k-1 when the model's predictions disagree with it on nearly every image"
+    with torch.no_grad(): pred = model.eval()(x[:n].to(model_device(model))).argmax(1).cpu()
+    agree, C = float((pred == y[:n]).float().mean()), int(y.max()) + 1
+    if agree < 0.5/max(C, 2):
+        raise InputError(f"{target}'s classes were read as the model's outputs in sorted order ({pairs}), but the "
+                         f"model's predictions agree with that on {agree:.0%} of {min(n, len(y))} images: give "
+                         f"--classes with each folder's output, like --classes {pairs.split(',')[0].split('=')[0]}=3")
+
 # %% ../nbs/28_cli.ipynb #c40f2003
-def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, train=False):
+def _target_for(model, target:str, dataset:str|None, limit, seed, data_root, train=False, classes:str|None=None,
+                log=None, # a callable that takes one line: how a folder's classes were matched to the outputs
+               ):
     ("The target split in the model's input format, checked by one forward pass, labelled as the model's "
-     "outputs number them")
+     "outputs number them (an ImageFolder's classes matched to them by `output_positions`)")
     x, y, out = _target_images(model, target, dataset, limit, seed, data_root, train)
-    return x, class_labels(out, y, check_classes(parse_target(target)[1]), target)
+    names = folder_classes(target, train)
+    if names is None:
+        if classes is not None: raise InputError("--classes maps an image folder's classes; a dataset's are known")
+        return x, class_labels(out, y, check_classes(parse_target(target)[1]), target)
+    class_labels(out, y, None, target)  # the output is a row of scores per image
+    pos, how = output_positions(names, out.shape[1], model_classes(model), class_map(classes))
+    y = torch.as_tensor(pos)[y]
+    pairs = ', '.join(f"{c}={p}" for c, p in zip(names, pos))
+    if how == 'assumed': _check_assumed(model, x, y, pairs, target)
+    if log: log(f"the folder's classes matched to the model's outputs {how}: {pairs}" + (
+        " (sorted folder names as outputs 0..k-1: give --classes if they are not)" if how == 'assumed' else ''))
+    return x, y
 
 # %% ../nbs/28_cli.ipynb #7f338d9a
 def _input_grey(model, grey:bool, target:str, warn:bool=True) -> bool:
@@ -239,6 +275,68 @@ def class_labels(out, # the model's output for the first two images
                                "the model's own target or a class subset")
     return y
 
+# %% ../nbs/28_cli.ipynb #341d75c1
+def folder_classes(target:str, train:bool=False) -> list[str]|None:
+    "The class names of an ImageFolder target in its label order (after its class subset), or None for a dataset"
+    name, classes = parse_target(target)
+    if not is_path_like(name): return None
+    names = image_folder_files(image_folder_split(name, train))[2]
+    return [names[c] for c in check_classes(classes)] if classes else names
+
+# %% ../nbs/28_cli.ipynb #7025aa0c
+def model_classes(model) -> list[str]|None:
+    "The class names of a zoo model's outputs, in output order (None for a model that does not say)"
+    spec = getattr(model, 'spec', None)
+    if spec is None or spec.dataset not in DATASETS: return None
+    names = class_names(spec.dataset)
+    return [names[c] for c in check_classes(spec.classes)] if spec.classes else names
+
+# %% ../nbs/28_cli.ipynb #4a32387b
+def class_map(text:str|None) -> dict|None:
+    "`--classes 'cat=3,dog=7'`: folder class -> model output (a number, or one of the model's class names)"
+    if text is None: return None
+    pairs = [p.split('=', 1) for p in str(text).split(',') if p.strip()]
+    if not pairs or any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+        raise InputError(f"cannot read --classes {text!r}: write folder=output pairs, like cat=3,dog=7")
+    return {a.strip(): b.strip() for a, b in pairs}
+
+# %% ../nbs/28_cli.ipynb #e7bfcdbd
+def _squash(name:str) -> str: return re.sub(r'[\s_\-/]+', '', str(name).lower())
+
+# %% ../nbs/28_cli.ipynb #665c9268
+def output_positions(names:list, # the folder's class names, in its label order
+                     n_outputs:int, # how many outputs the model has
+                     known:list|None=None, # the model's class names in output order, where known (`model_classes`)
+                     mapping:dict|None=None, # `--classes`: folder class -> output number or model class name
+                    ) -> tuple[list[int], str]:
+    ("The model output of each folder class, and how it was found: 'given' (--classes), 'by name' (the model's own "
+     "class names), 'by number' (folders named 0, 1, ...), or 'assumed' (sorted folder names are outputs 0..k-1)")
+    by_name = {_squash(c): i for i, c in enumerate(known or [])}
+    def position(v):
+        if str(v).isdigit(): return int(v)
+        if _squash(v) in by_name: return by_name[_squash(v)]
+        raise InputError(f"--classes names output {v!r}, which is neither a number nor one of the model's classes"
+                         + (f" ({', '.join(known)})" if known else ''))
+    if mapping:
+        missing = [c for c in names if c not in mapping]
+        if missing: raise InputError(f"--classes gives no output for {', '.join(missing)}: name every class of the "
+                                     f"folder, like {names[0]}=0")
+        pos, how = [position(mapping[c]) for c in names], 'given'
+    elif known:
+        missing = [c for c in names if _squash(c) not in by_name]
+        if missing:
+            raise InputError(f"the folder's classes {', '.join(missing)} are not among the model's "
+                             f"({', '.join(known)}): rename those folders, or give --classes folder=output,...")
+        pos, how = [by_name[_squash(c)] for c in names], 'by name'
+    elif all(str(c).isdigit() for c in names): pos, how = [int(c) for c in names], 'by number'
+    else: pos, how = list(range(len(names))), 'assumed'
+    if max(pos) >= n_outputs:
+        raise InputError(f"the folder's classes map to outputs up to {max(pos)}, but the model has {n_outputs}: "
+                         "give --classes with outputs below that")
+    if len(set(pos)) < len(pos): raise InputError(f"two of the folder's classes map to one output ({pos}): "
+                                                  "give each its own with --classes")
+    return pos, how
+
 # %% ../nbs/28_cli.ipynb #cdd27ad2
 def _duration(s:float) -> str: return f"{s:.0f} s" if s < 90 else f"{s/60:.0f} min" if s < 5400 else f"{s/3600:.1f} h"
 
@@ -264,6 +362,7 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
                  options:dict|None=None, # per method, options for `unit_scores` (Shapley: estimate, permutations, ...)
                  budget:float|None=600, # refuse, before any work, a longer run by estimate (seconds; None: no bound)
                  log=None, # called with one line per method: what it will do and about how long it takes
+                 classes:str|None=None, # an image folder's classes as outputs, e.g. 'cat=3,dog=5'
                 ) -> tuple[pd.DataFrame, dict]:
     "Scores and ranks of the units of `layer` of a saved or zoo model, for a target; and what was used"
     methods = check_methods(methods)  # every name, before any work
@@ -272,9 +371,10 @@ def rank_neurons(model:str, # a torch.save'd module file, or a zoo key (prefix) 
     net, desc, dataset = load_user_model(model, zoo_dir, device)
     layer, limit = check_layer(layer), check_count(limit, '--limit', allow_none=True)
     name, mod = layer_module(net, layer)
-    x, y = _target_for(net, target, dataset, limit, seed, data_root)
+    x, y = _target_for(net, target, dataset, limit, seed, data_root, classes=classes, log=log)
     opts, data = {m: dict((options or {}).get(m, {})) for m in methods}, {m: (x, y) for m in methods}
-    if 'switches' in methods: data['switches'] = _target_for(net, target, dataset, limit, seed, data_root, train=True)
+    if 'switches' in methods:
+        data['switches'] = _target_for(net, target, dataset, limit, seed, data_root, train=True, classes=classes)
     costs = {m: ranking_cost(net, layer, *data[m], m, **opts[m]) for m in methods}
     _check_budget(costs, budget, name, log)
     cols = {m: unit_scores(net, layer, *data[m], m, **opts[m]) for m in methods}
@@ -301,7 +401,7 @@ def rank_models(models:list, # files saved with torch.save(model, path), or zoo 
     layer, ests = check_layer(layer), check_estimators(estimator)
     dim, limit, seed = _rank_numbers(dim, limit, seed)
     tables, ns = [], {}
-    bar = tqdm(models, desc='ranking', unit='model', disable=not progress, file=sys.stderr)
+    bar = progress_bar(progress, iterable=models, desc='ranking', unit='model')
     for arg, name in zip(bar, _model_names(models)):
         model, desc, dataset = load_user_model(arg, zoo_dir, device)
         x, y, _ = _target_images(model, target, dataset, limit, seed, data_root)
@@ -321,6 +421,8 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
                     k:int=10, # top-K of S1
                     limit:int|None=None, # test images (a seeded subset; None: all)
                     zoo_dir=None, device:str='auto', data_root=None, seed:int=0,
+                    classes:str|None=None, # an image folder's classes as outputs, e.g. 'cat=3,dog=5'
+                    log=None, # called with a line on how a folder's classes were matched to the outputs
                     **options, # technique options (j, weighted, ...)
                    ) -> tuple:
     "Indices of the sample, a table of its S1-S3 beside a random sample's, and what was used"
@@ -332,7 +434,7 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     # indices -> names
     hidden = [n for n, _ in net.named_children()][:-1] or [name]
     layers = [resolve_layer(net, l) for l in query_layers] if query_layers else hidden
-    x, y = _target_for(net, target, dataset, limit, seed, data_root)
+    x, y = _target_for(net, target, dataset, limit, seed, data_root, classes=classes, log=log)
     # the full-set answers and the items' values, one pass
     full, pred, values = full_aggregates(net, x, y, layers, keep=[*layers, name])
     n_classes, skipped = full.n_classes, trivial_layers(full, k)
@@ -537,6 +639,9 @@ def _model_command(sub, name:str, help:str, layer:str, target:str):
                    help="a file saved with torch.save(model, path), or a zoo key (prefix) or label")
     k.add_argument('--layer', required=True, help=layer)
     k.add_argument('--target', required=True, help=target)
+    k.add_argument('--classes', default=None,
+                   help="an image folder's classes as the model's outputs: folder=output pairs (cat=3,dog=5); by "
+                        "default matched by name to a zoo model's classes, else folders 0, 1, ... as outputs")
     k.add_argument('--zoo', default=None, help='zoo folder for zoo models (default: the user cache)')
     k.add_argument('--device', default='auto')
     k.add_argument('--data-root', default=None)
@@ -616,10 +721,10 @@ def _cmd_rank(args) -> int:
             check_cluster(args.cluster)
             raise InputError("--cluster scores a zoo's models, one task per model; models given with --model are "
                              "scored in this process: drop --cluster, or rank a zoo folder with --zoo")
-        t, meta = rank_models(args.model, *how, progress=sys.stderr.isatty(), estimator=args.estimator,
+        t, meta = rank_models(args.model, *how, progress=True, estimator=args.estimator,
                               zoo_dir=args.zoo)
     else:
-        t, meta = rank_zoo(args.zoo, *how, progress=sys.stderr.isatty(), estimator=args.estimator,
+        t, meta = rank_zoo(args.zoo, *how, progress=True, estimator=args.estimator,
                            cluster=args.cluster)
     if args.json: print(json.dumps({**meta, 'ranking': t.to_dict(orient='records')}, indent=1))
     else:
@@ -639,7 +744,7 @@ def _cmd_neurons(args) -> int:
     for m in ('shapley', 'switches'): opts[m]['progress'] = True  # a bar on a terminal, a line per 30 s in a log
     t, meta = rank_neurons(args.model, check_layer_arg(args.layer), args.target, methods, args.limit, args.zoo,
                            args.device, args.data_root, args.seed, options=opts, budget=args.budget,
-                           log=lambda line: print(f"# {line}", file=sys.stderr))
+                           log=lambda line: print(f"# {line}", file=sys.stderr), classes=args.classes)
     if args.json: print(json.dumps({**meta, 'units_ranked': t.reset_index().to_dict(orient='records')}, indent=1))
     else:
         print(f"# {meta['model']}, layer {meta['layer']} ({meta['module']}, {meta['units']} units); target "
@@ -658,7 +763,7 @@ def _cmd_sample(args) -> int:
     opts = {} if args.j is None else {'j': args.j}
     idx, t, meta = sample_test_set(args.model, check_layer_arg(args.layer), args.target, args.technique, args.frac,
                                    layers, args.k, args.limit, args.zoo, args.device, args.data_root, args.seed,
-                                   **opts)
+                                   classes=args.classes, log=lambda line: print(f"# {line}", file=sys.stderr), **opts)
     if out: atomic_write(out, lambda p: pd.DataFrame({'index': idx}).to_csv(p, index=False))
     if args.json:
         print(json.dumps({**meta, 'scores': t.reset_index(names='sample').to_dict(orient='records'),
@@ -681,7 +786,7 @@ def _cmd_zoo(args) -> int:
 
 # %% ../nbs/28_cli.ipynb #0e8df273
 def _cmd_docs(args) -> int:
-    index = build_docs(check_write_dir(args.out, 'docs folder'), execute=args.execute, progress=sys.stderr.isatty(),
+    index = build_docs(check_write_dir(args.out, 'docs folder'), execute=args.execute, progress=True,
                        save_outputs=args.save_outputs)
     print(f"index: {index}", file=sys.stderr)
     return 0

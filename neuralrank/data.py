@@ -21,7 +21,7 @@ from .store import atomic_write
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'DATASETS', 'user_cache_dir', 'data_root', 'DataNotFoundError', 'classes_str', 'select_classes',
            'image_folder_files', 'load_image_folder', 'to_float_images', 'Dataset', 'dataset_name', 'dataset_aliases',
-           'class_names', 'subset', 'rest_of', 'load_split']
+           'class_names', 'subset', 'rest_of', 'image_folder_split', 'load_split']
 
 # %% ../nbs/02_data.ipynb #f9de4e13
 def user_cache_dir() -> Path:
@@ -294,6 +294,14 @@ def _raw_split(name, root, train, download):
     "uint8 images and labels of a named dataset's split, kept in memory for the process (they are small)"
     return DATASETS[name].load(root, train, download)
 
+# %% ../nbs/02_data.ipynb #5b352ea4
+def image_folder_split(folder, # an ImageFolder tree, or one with train/ and test/ trees in it
+                       train:bool=True) -> Path:
+    "The tree of one split: `folder/train` or `folder/test` where the folder has both, else the folder itself"
+    folder = check_read_dir(folder, 'image folder')
+    split = folder/('train' if train else 'test')
+    return split if split.is_dir() and (folder/'test').is_dir() else folder
+
 # %% ../nbs/02_data.ipynb #6cb82c85
 def load_split(name:str|Path, # dataset name (see `DATASETS`) or the path of an ImageFolder
                train:bool=True, # the training split, else the test split
@@ -309,10 +317,7 @@ def load_split(name:str|Path, # dataset name (see `DATASETS`) or the path of an 
     "Images `x` (float32 `(N, C, H, W)` in [0, 1]) and labels `y` (int64) of one split"
     classes = check_classes(classes)
     if is_path_like(name):
-        folder = check_read_dir(name, 'image folder')
-        split = folder/('train' if train else 'test')
-        if split.is_dir() and (folder/'test').is_dir(): folder = split
-        x, y, _ = load_image_folder(folder, size=size or 28)
+        x, y, _ = load_image_folder(image_folder_split(name, train), size=size or 28)
         grey, size = (True if grey is None else grey), (size or 28)
     else:
         name = dataset_name(name)

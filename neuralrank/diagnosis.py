@@ -11,9 +11,8 @@ import pandas as pd
 import torch
 from torch import nn
 from scipy.spatial.distance import jensenshannon
-from tqdm.auto import tqdm
 
-from .models import iter_layer_outputs
+from .models import iter_layer_outputs, progress_bar
 
 # %% auto #0
 __all__ = ['neuron_values', 'combination_ids', 'Aggregates', 'aggregate', 'full_aggregates', 'neuron_table', 'query_scores',
@@ -98,7 +97,7 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
     ("Aggregates of every (layer, class, right/wrong) over the whole set in one streaming pass; the "
      "predictions; `keep`'s values")
     y_true, agg, preds, kept = torch.as_tensor(y_true).long(), None, [], {l: [] for l in dict.fromkeys(keep)}
-    bar = tqdm(total=len(x), desc='diagnosis pass', unit='img', disable=not progress, leave=False)
+    bar = progress_bar(progress, total=len(x), desc='diagnosis pass', unit='img', leave=False)
     for i, outs, logits in _named_outputs(model, x, list(dict.fromkeys([*layers, *keep])), batch_size, tensors):
         vals = {l: neuron_values(o, per_position) for l, o in outs.items()}
         if agg is None:

@@ -73,7 +73,7 @@ def logme_evidence(features, y, alpha:float, beta:float) -> float:
 
 # %% ../nbs/06_estimators.ipynb #34fc1c7d
 def _logme_boundary(s, z, n:int) -> torch.Tensor:
-    "Per class (columns of z), the evidence's limit as beta -> infinity at its best alpha, when the features span n items"
+    "Per class (columns of z): the evidence's limit as beta -> infinity at its best alpha (features spanning n items)"
     q = (z**2/s[:, None]**2).sum(0).clamp(min=1e-300)
     alpha = n/q
     return (-n/2*math.log(2*math.pi) - torch.log(s**2).sum()/2 + n/2*torch.log(alpha) - n/2)

@@ -11,9 +11,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from scipy import stats
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # the base class of every bar, a notebook's too
 
-from .models import layer_outputs, resolve_layer, model_device, describe_layer
+from .models import layer_outputs, resolve_layer, model_device, describe_layer, progress_bar
 from .estimators import check_estimators, model_scores
 from .silhouette import silhouette, pca, label_codes
 
@@ -50,8 +50,9 @@ def _check_rankable(items, y, layers, dim):
         for l in layers:
             try: resolve_layer(m, l)
             except (IndexError, KeyError) as e: raise ValueError(f"model {name}: {e}") from None
-    if dim > len(y): raise ValueError(f"PCA to D={dim} dimensions is impossible with {len(y)} target samples: give a D "
-                                      f"(dim, --dim) of at most {len(y)}")
+    if dim > len(y):
+        raise ValueError(f"PCA to D={dim} dimensions is impossible with {len(y)} target samples: give a D "
+                         f"(dim, --dim) of at most {len(y)}")
 
 # %% ../nbs/07_rank.ipynb #49bf2d42
 def silhouette_table(models, # dict label -> model, or a list of models (their `.label` names them)
@@ -63,8 +64,8 @@ def silhouette_table(models, # dict label -> model, or a list of models (their `
     "Scores of every model (rows) at every layer (columns)"
     items = _model_items(models)
     _check_rankable(items, y, layers, dim)
-    bar = progress if isinstance(progress, tqdm) else tqdm(total=len(items), desc='scoring models',
-                                                           disable=not progress, leave=False)
+    bar = progress if isinstance(progress, tqdm) else progress_bar(progress, total=len(items),
+                                                                   desc='scoring models', leave=False)
     rows = {}
     for name, m in items:
         bar.set_postfix_str(name)
@@ -77,8 +78,8 @@ def silhouette_table(models, # dict label -> model, or a list of models (their `
 def _estimator_table(items, x, y, layer, ests, dim, variant, metric, batch_size, progress) -> pd.DataFrame:
     "Every estimator's score of every model (rows), one forward pass per model"
     _check_rankable(items, y, [layer], dim)
-    bar = progress if isinstance(progress, tqdm) else tqdm(total=len(items), desc='scoring models',
-                                                           disable=not progress, leave=False)
+    bar = progress if isinstance(progress, tqdm) else progress_bar(progress, total=len(items),
+                                                                   desc='scoring models', leave=False)
     rows = {}
     for name, m in items:
         bar.set_postfix_str(name)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .checks import InputError
 from .store import atomic_write
+from .models import progress_bar
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
@@ -507,11 +508,10 @@ def build_docs(out:Path, # the folder the pages and their index go to
     ("Each notebook run and rendered to `out/<name>.html` (its run beside it as `.ipynb`), and "
      "`out/index.html` listing them")
     import nbformat
-    from tqdm.auto import tqdm
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for nb in tqdm(notebooks or library_notebooks(), desc='notebooks', unit='nb', disable=not progress):
+    for nb in progress_bar(progress, iterable=notebooks or library_notebooks(), desc='notebooks', unit='nb'):
         t0, executed = time.time(), out/nb.name
         err = execute_notebook(nb, executed) if execute else (shutil.copyfile(nb, executed) and '')
         page = render_html(executed, out/f'{nb.stem}.html')

@@ -14,11 +14,10 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from tqdm.auto import tqdm
 
 from .data import load_split, dataset_name, classes_str, DATASETS
 from .checks import InputError, check_classes, check_count, check_positive, check_zoo_entry
-from .models import get_architecture, architecture_options, resolve_device
+from .models import get_architecture, architecture_options, resolve_device, progress_bar
 from .store import atomic_write, remove_stale_temps, file_sha256, pid_alive
 
 # %% auto #0
@@ -393,9 +392,8 @@ def _fit(self:ModelZoo, spec:ModelSpec, model, x, y, bar_position:int=0) -> dict
         except Exception: warnings.warn(f"ignoring unreadable partial checkpoint {ppath}")
     if xv is not None and run['best'] is None:  # the starting point counts: retraining never leaves a worse model
         run.update(best_accuracy=accuracy(model, xv, yv), best=_state(model))
-    bar = tqdm(total=len(y)*spec.epochs, initial=len(y)*run['epoch'], desc=f"train {spec.label}", unit='img',
-               unit_scale=True,
-               leave=False, disable=not self.progress, position=bar_position)
+    bar = progress_bar(self.progress, total=len(y)*spec.epochs, initial=len(y)*run['epoch'],
+                       desc=f"train {spec.label}", unit='img', unit_scale=True, leave=False, position=bar_position)
     xd, yd = (x.to(self.device), y.to(self.device)) if self.device.type != 'cpu' else (x, y)
     for epoch in range(run['epoch'], spec.epochs):
         for g in opt.param_groups: g['lr'] = lr_at(spec, epoch)
@@ -558,7 +556,7 @@ def ensure(self:ModelZoo, specs:list) -> list[dict]:
     specs = list(dict.fromkeys(specs))
     todo = [s for s in specs if not self.has(s)]
     desc = f"zoo: training {len(todo)} of {len(specs)} models"
-    for s in tqdm(todo, desc=desc, unit='model', disable=not self.progress or not todo):
+    for s in progress_bar(self.progress and bool(todo), iterable=todo, desc=desc, unit='model'):
         self.train_missing(s, bar_position=1)
     return [self.meta(s.key) for s in specs]
 

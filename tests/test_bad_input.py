@@ -304,3 +304,75 @@ def test_model_with_fewer_features_than_d_is_skipped_and_named(small_zoo, tmp_pa
     assert any('(8 features < --dim 10)' in s for s in json.loads(r.stdout)['skipped']), r.stdout[:500]
     one_line_error(cli('rank', '--zoo', tmp_path/'zoo', '--target', 'mnist:0-4', '--limit', 300, '--dim', 2000),
                    'has 2000 features at layer', 'give a smaller --dim')
+
+
+# --- an image folder's classes against the model's outputs ----------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def digit_folders(tmp_path_factory):
+    "MNIST test digits 1 and 3 as an image folder twice: named '1/' and '3/', and named 'cat/' and 'dog/'"
+    from neuralrank.data import load_split
+    x, y = load_split('mnist', train=False, classes=[1, 3], limit=120, seed=0)
+    root = tmp_path_factory.mktemp('digits')
+    for names in (('1', '3'), ('cat', 'dog')):
+        for label, name in enumerate(names):
+            d = root/'-'.join(names)/name
+            d.mkdir(parents=True)
+            for i in np.flatnonzero(y.numpy() == label):
+                Image.fromarray((x[i, 0].numpy()*255).astype(np.uint8)).save(d/f'{i}.png')
+    return root/'1-3', root/'cat-dog'
+
+
+def test_folder_classes_are_matched_by_name(small_zoo, digit_folders):
+    "Folders 1/ and 3/ are the model's digits 1 and 3, not its outputs 0 and 1 (which made nearly every item 'wrong')"
+    key = next(s.key for s in small_zoo[1] if s.dataset == 'mnist')
+    r = cli('sample', '--zoo', small_zoo[0], '--model', key, '--layer', 'L5', '--target', digit_folders[0],
+            '--technique', 'stratified_cm', '--frac', '0.2', '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res['wrong in test set'] < 0.3*res['n'], res  # labels 0/1 against predictions 1/3: about 100% wrong before
+    assert "matched to the model's outputs by name: 1=1, 3=3" in r.stderr, r.stderr
+
+
+def test_a_model_that_does_not_know_its_classes_is_refused_or_told(small_zoo, digit_folders, tmp_path):
+    "A model file and folders cat/, dog/: sorted names as outputs 0, 1 disagree with its predictions, so it is refused; --classes fixes it"
+    from neuralrank.zoo import ModelZoo
+    spec = next(s for s in small_zoo[1] if s.dataset == 'mnist')
+    net = ModelZoo(small_zoo[0], device='cpu', progress=False).load(spec.key)
+    del net.spec
+    torch.save(net, tmp_path/'net.pt')
+    args = ('sample', '--model', tmp_path/'net.pt', '--layer', 'L5', '--target', digit_folders[1], '--frac', '0.2', '--json')
+    one_line_error(cli(*args), 'cat=0, dog=1', 'agree with that on', '--classes')
+    r = cli(*args, '--classes', 'cat=1,dog=3')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res['wrong in test set'] < 0.3*res['n'] and 'matched to the model\'s outputs given: cat=1, dog=3' in r.stderr
+    one_line_error(cli('sample', '--model', tmp_path/'net.pt', '--layer', 'L5', '--target', 'mnist', '--classes', 'a=1'),
+                   "--classes maps an image folder's classes")
+
+
+class TwoInputs(torch.nn.Module):
+    "A model whose forward needs a second input beside the images"
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(784, 10)
+    def forward(self, x, mask): return self.fc(x.flatten(1))*mask
+
+
+@pytest.mark.parametrize('cmd, args', [('rank', ('--target', 'mnist:0-4')), ('sample', ('--layer', 'fc', '--target', 'mnist')),
+                                       ('neurons', ('--layer', 'fc', '--target', 'mnist'))])
+def test_model_whose_forward_needs_two_inputs(tmp_path, cmd, args):
+    "Each command feeds one batch of images: a forward(x, mask) is refused in one line (it was a traceback)"
+    torch.save(TwoInputs(), tmp_path/'two.pt')
+    one_line_error(cli(cmd, '--model', tmp_path/'two.pt', *args), 'needs 2 inputs (x, mask)')
+
+
+def test_long_work_writes_lines_not_bars_when_output_is_not_a_terminal(tmp_path):
+    "Training with progress on, its output a log (not a terminal): plain lines at most, never a bar's carriage returns"
+    import io
+    from contextlib import redirect_stderr
+    from neuralrank.zoo import ModelZoo, ModelSpec
+    err = io.StringIO()
+    with redirect_stderr(err):
+        ModelZoo(tmp_path, device='cpu', eval_limit=100, progress=True).get(ModelSpec('mnist', '0-1', train_size=200, epochs=1))
+    assert '\r' not in err.getvalue(), err.getvalue()[:300]
