@@ -359,11 +359,14 @@ def layer_outputs(model:nn.Module, # any model
 
 # %% ../nbs/03_models.ipynb #a3dc2b9c
 class _Lines:
-    "A text stream for tqdm that turns each redraw into one line"
-    def __init__(self, stream): self.stream = stream
+    "A text stream for tqdm that turns each redraw into one line, and says nothing for its first `quiet` seconds"
+    def __init__(self, stream, quiet:float=0):
+        import time
+        self.stream, self.start, self.quiet = stream, time.monotonic(), quiet
     def write(self, s:str):
+        import time
         s = s.replace('\r', '').strip()
-        if s: self.stream.write(s + '\n')
+        if s and time.monotonic() - self.start >= self.quiet: self.stream.write(s + '\n')
     def flush(self): self.stream.flush()
 
 # %% ../nbs/03_models.ipynb #ce91daec
@@ -378,7 +381,8 @@ def progress_bar(progress:bool=True, # False: no bar
                  stream=None, # where the bar goes (default stderr)
                  **kw, # tqdm's: total, desc, unit, leave, ...
                 ):
-    "A tqdm bar on a terminal or in a notebook, else one plain line per 30 s (logs, CI, batch jobs)"
+    ("A tqdm bar on a terminal or in a notebook, else one plain line per 30 s (logs, CI, batch jobs), none for work "
+     "shorter than that: a quick command's output, or its one-line error, stays the only thing it writes")
     import sys
     from tqdm.auto import tqdm as auto_tqdm
     from tqdm.std import tqdm  # plain text: tqdm.auto's notebook widget ignores `file`
@@ -386,7 +390,8 @@ def progress_bar(progress:bool=True, # False: no bar
     stream = stream or sys.stderr
     if notebook: return auto_tqdm(disable=not progress, **kw)
     if not progress or getattr(stream, 'isatty', lambda: False)(): return tqdm(disable=not progress, file=stream, **kw)
-    return tqdm(file=_Lines(stream), **({'mininterval': 30, 'ascii': True, 'ncols': 100} | kw))
+    kw = {'mininterval': 30, 'delay': 30, 'ascii': True, 'ncols': 100} | kw
+    return tqdm(file=_Lines(stream, kw['delay']), **kw)
 
 # %% ../nbs/03_models.ipynb #2fd45d14
 def module_summary(module:nn.Module, depth:int=1) -> str:
