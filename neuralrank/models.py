@@ -381,8 +381,10 @@ def progress_bar(progress:bool=True, # False: no bar
                  stream=None, # where the bar goes (default stderr)
                  **kw, # tqdm's: total, desc, unit, leave, ...
                 ):
-    ("A tqdm bar on a terminal or in a notebook, else one plain line per 30 s (logs, CI, batch jobs), none for work "
-     "shorter than that: a quick command's output, or its one-line error, stays the only thing it writes")
+    ("A tqdm bar on a terminal or in a notebook, else one plain line per 30 s (logs, CI, batch jobs; "
+     "`NEURALRANK_PROGRESS_EVERY` sets the seconds), none for work shorter than that: a quick command's output, or "
+     "its one-line error, stays the only thing it writes")
+    import os
     import sys
     from tqdm.auto import tqdm as auto_tqdm
     from tqdm.std import tqdm  # plain text: tqdm.auto's notebook widget ignores `file`
@@ -390,7 +392,13 @@ def progress_bar(progress:bool=True, # False: no bar
     stream = stream or sys.stderr
     if notebook: return auto_tqdm(disable=not progress, **kw)
     if not progress or getattr(stream, 'isatty', lambda: False)(): return tqdm(disable=not progress, file=stream, **kw)
-    kw = {'mininterval': 30, 'delay': 30, 'ascii': True, 'ncols': 100} | kw
+    text = os.environ.get('NEURALRANK_PROGRESS_EVERY') or '30'
+    try: every = float(text)
+    except ValueError: every = -1.0
+    if not every >= 0:
+        raise InputError(f"NEURALRANK_PROGRESS_EVERY must be the seconds between progress lines (0 or more), "
+                         f"got {text!r}")
+    kw = {'mininterval': every, 'delay': every, 'ascii': True, 'ncols': 100} | kw
     return tqdm(file=_Lines(stream, kw['delay']), **kw)
 
 # %% ../nbs/03_models.ipynb #2fd45d14

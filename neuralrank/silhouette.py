@@ -134,7 +134,7 @@ def silhouette_subsets(x, # points (n, D): tensor or array, on any device
     u = F.normalize(x, dim=1)
     Y = F.one_hot(codes, K).to(x.dtype)
     self_dot, own = (u*u).sum(1), codes[None, :, None]
-    by_class = lambda v: (Y[:, :, None]*v[:, None, :]).reshape(n, -1)  # (n, K*D): each point's vector in its class's slot
+    by_class = lambda v: (Y[:, :, None]*v[:, None, :]).reshape(n, -1)  # (n, K*D): a point's vector in its class's slot
     U, X = by_class(u), (by_class(x) if variant == 'centroid' else None)
     out = []
     for s in range(0, len(subsets), block):
