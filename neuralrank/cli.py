@@ -7,6 +7,11 @@ from __future__ import annotations
 import argparse, inspect, json, math, os, platform, re, sys, time, warnings
 from pathlib import Path
 
+# idle OpenMP threads sleep instead of spinning (torch's threads, and the kernels papermill starts, which inherit it):
+# beside one busy process spinning threads made exact Shapley 9x and training 3x slower (benchmarks/threads.py).
+# It only takes effect before torch is first imported; a user's own OMP_WAIT_POLICY is kept.
+if 'torch' not in sys.modules: os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
 import pandas as pd
 import torch
 from tqdm.auto import tqdm

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from .checks import InputError, check_labels
 from .silhouette import silhouette, pca
-from .models import iter_layer_outputs
+from .models import iter_layer_outputs, threads_for
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'OUTPUT_ESTIMATORS', 'spectrum', 'logme_evidence', 'logme', 'hscore', 'ledoit_wolf', 'hscore_shrinkage',
@@ -245,7 +245,8 @@ def score_features(features, # (n, D) features of the target items (for 'leep': 
                    **options, # dim, variant, metric (silhouette); k (knn); per_class (nleep); logits (leep)
                   ) -> float:
     "A transferability estimate of features for labelled targets, higher is better"
-    return ESTIMATORS[check_estimators(estimator)[0]](features, labels, **options)
+    n, D = (tuple(np.shape(features)) + (1, 1))[:2]  # the largest product: an n x D by D x min(n, D) one
+    with threads_for(n*D*min(n, D)): return ESTIMATORS[check_estimators(estimator)[0]](features, labels, **options)
 
 # %% ../nbs/06_estimators.ipynb #2e6cb390
 def model_scores(model, # any nn.Module

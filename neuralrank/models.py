@@ -14,10 +14,11 @@ from torch import nn
 from .checks import InputError, check_layer
 
 # %% auto #0
-__all__ = ['ARCHITECTURES', 'VGG16_WIDTHS', 'ConvDenseCNN', 'n_params', 'Architecture', 'register_architecture',
+__all__ = ['ARCHITECTURES', 'VGG16_WIDTHS', 'THREAD_GRAIN', 'ConvDenseCNN', 'n_params', 'Architecture', 'register_architecture',
            'architecture_options', 'get_architecture', 'LeNet5', 'AuthorsLeNet5', 'Normalize', 'VGG16', 'GalaxyCNN',
-           'layer_names', 'last_hidden', 'resolve_layer', 'resolve_device', 'model_device', 'iter_layer_outputs',
-           'layer_outputs', 'in_jupyter', 'progress_bar', 'module_summary', 'describe_layer']
+           'layer_names', 'last_hidden', 'resolve_layer', 'resolve_device', 'model_device', 'work_threads',
+           'threads_for', 'iter_layer_outputs', 'layer_outputs', 'in_jupyter', 'progress_bar', 'module_summary',
+           'describe_layer']
 
 # %% ../nbs/03_models.ipynb #60e1448b
 class ConvDenseCNN(nn.Sequential):
@@ -305,6 +306,46 @@ def model_device(model:nn.Module) -> torch.device:
     "The device of a model's first parameter (CPU for a model without parameters)"
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device('cpu')
+
+# %% ../nbs/03_models.ipynb #707a03e1
+_DEFAULT_THREADS = torch.get_num_threads()
+
+def _torch_threads() -> int:
+    "Torch's thread count when neuralrank was imported (a `threads_for` block in progress does not lower it)"
+    return _DEFAULT_THREADS
+
+# %% ../nbs/03_models.ipynb #ce2806d5
+THREAD_GRAIN = 1 << 24  # multiply-adds a thread must have to be worth starting (measured: benchmarks/threads.py)
+
+def work_threads(work:float, # the operation's size, in multiply-adds
+                 grain:float|None=None, # work per thread (default `THREAD_GRAIN`)
+                ) -> int:
+    "Threads `work` earns: one per `grain` of it, at least one, at most torch's; `NEURALRANK_THREADS` overrides"
+    import os
+    text = os.environ.get('NEURALRANK_THREADS')
+    if text:
+        if not text.isdigit() or int(text) < 1:
+            raise InputError(f"NEURALRANK_THREADS must be a whole number of threads (1 or more), got {text!r}")
+        return int(text)
+    return max(1, min(_torch_threads(), int(work // (grain or THREAD_GRAIN))))
+
+# %% ../nbs/03_models.ipynb #ee90e284
+from contextlib import contextmanager
+
+@contextmanager
+def threads_for(work:float, # the block's work, in multiply-adds (its largest operation where they are small)
+                blas:bool=False, # also limit numpy's and scikit-learn's BLAS and OpenMP pools (about 1 ms)
+               ):
+    "Run a block on `work_threads(work)` threads, torch's own count restored after it"
+    n, old = work_threads(work), torch.get_num_threads()
+    if n != old: torch.set_num_threads(n)
+    try:
+        if blas:
+            from threadpoolctl import threadpool_limits
+            with threadpool_limits(limits=n): yield n
+        else: yield n
+    finally:
+        if n != old: torch.set_num_threads(old)
 
 # %% ../nbs/03_models.ipynb #150ab3e0
 @torch.no_grad()

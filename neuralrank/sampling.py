@@ -18,6 +18,7 @@ from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
 from .checks import InputError, check_inputs
+from .models import threads_for
 
 # %% auto #0
 __all__ = ['FIT_N', 'sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE',
@@ -165,7 +166,9 @@ def clear_fits():
 # %% ../nbs/17_sampling.ipynb #5f0580ff
 def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.ndarray:
     "(items, groups) log probabilities of every item under a model of `kind` fitted on the rows `fit`"
-    with warnings.catch_warnings():
+    D, K = z.shape[1], len(np.unique(yt))
+    work = len(fit)*D*(D if kind == 'full' else K)  # one component's covariance update, or the SVM's scores
+    with warnings.catch_warnings(), threads_for(work, blas=True):
         warnings.simplefilter('ignore', ConvergenceWarning)
         if kind != 'svm':
             gmm = BayesianGaussianMixture(n_components=len(np.unique(yt)), covariance_type=kind, random_state=seed,

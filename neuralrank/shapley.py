@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .models import model_device, progress_bar
+from .models import model_device, progress_bar, threads_for
 from .units import layer_module, unit_count, coalition_values, UnitScores
 from .checks import InputError, check_count, check_inputs
 
@@ -455,24 +455,26 @@ def shapley_values(model:nn.Module, # a trained classifier
     was = model.training
     model.eval()
     N, cut, t0 = unit_count(model, layer, x), fold_cut(model, layer, x), time.time()
+    work = len(y)*2**min(N, 20)*x[0].numel()  # about the coalitions' multiply-adds: every thread pays
     try:
-        if method == 'exact' and cut is not None and cut.output:  # the logits themselves: closed form, any N
-            z = torch.cat([_run(cut.head, xb.to(model_device(model))) for xb in x.split(batch_size)])
-            phi, v_full, v_empty = output_shapley(z, y, empty)
-            se, ev, info = np.zeros(N), 2**N, {'v_full': v_full, 'v_empty_measured': v_empty, 'closed_form': True}
-        elif method == 'exact':
-            check_exact(N, name, max_exact)
-            v = _exact(model, layer, x, y, N, batch_size, cut, progress)
-            phi, se, ev = shapley_from_values(v, empty), np.zeros(N), 2**N
-            info = {'v_full': v[-1], 'v_empty_measured': v[0]}
-        elif method == 'truncated':
-            phi, ev = _truncated(model, layer, x, y, N, check_count(k, 'k'), batch_size, cut, empty)
-            se, info = np.zeros(N), {'k': k}
-        else:
-            m = check_count(permutations, 'permutations')
-            phi, se, m, ev = _permutation(model, layer, x, y, N, m, tol, check_count(batch, 'batch'), batch_size, cut,
-                                          empty, seed, progress)
-            info = {'permutations': m, 'tol': tol}
+        with threads_for(work):
+            if method == 'exact' and cut is not None and cut.output:  # the logits themselves: closed form, any N
+                z = torch.cat([_run(cut.head, xb.to(model_device(model))) for xb in x.split(batch_size)])
+                phi, v_full, v_empty = output_shapley(z, y, empty)
+                se, ev, info = np.zeros(N), 2**N, {'v_full': v_full, 'v_empty_measured': v_empty, 'closed_form': True}
+            elif method == 'exact':
+                check_exact(N, name, max_exact)
+                v = _exact(model, layer, x, y, N, batch_size, cut, progress)
+                phi, se, ev = shapley_from_values(v, empty), np.zeros(N), 2**N
+                info = {'v_full': v[-1], 'v_empty_measured': v[0]}
+            elif method == 'truncated':
+                phi, ev = _truncated(model, layer, x, y, N, check_count(k, 'k'), batch_size, cut, empty)
+                se, info = np.zeros(N), {'k': k}
+            else:
+                m = check_count(permutations, 'permutations')
+                phi, se, m, ev = _permutation(model, layer, x, y, N, m, tol, check_count(batch, 'batch'), batch_size,
+                                              cut, empty, seed, progress)
+                info = {'permutations': m, 'tol': tol}
     finally: model.train(was)
     return ShapleyResult(phi, se, method, name, int(ev), time.time() - t0,
                          info | {'fast_path': cut is not None, 'n': len(y)})

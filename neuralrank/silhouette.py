@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .checks import InputError, check_labels
+from .models import threads_for
 
 # %% auto #0
 __all__ = ['label_codes', 'silhouette_samples', 'silhouette', 'silhouette_subsets', 'pca']
@@ -103,13 +104,14 @@ def silhouette_samples(x, # points (n, D): tensor or array, on any device
     if not torch.isfinite(x).all(): raise InputError("x holds NaN or infinite values")
     codes, counts = label_codes(y, x.shape[0], x.device)
     if method == 'auto': method = 'class-sums' if metric == 'cosine' else 'pairwise'
-    if method == 'class-sums':
-        if metric != 'cosine':
-            raise ValueError("the class-sums method is exact for cosine distance only; use method='pairwise'")
-        a, b, n_own = _cosine_class_sums(x, codes, counts, variant)
-    elif method == 'pairwise': a, b, n_own = _chunked_pairwise(x, codes, counts, variant, metric, chunk)
-    else: raise ValueError(f"unknown method {method!r}")
-    return _finish(a, b, n_own)
+    if method not in ('class-sums', 'pairwise'): raise ValueError(f"unknown method {method!r}")
+    if method == 'class-sums' and metric != 'cosine':
+        raise ValueError("the class-sums method is exact for cosine distance only; use method='pairwise'")
+    n, D = x.shape
+    with threads_for(n*len(counts)*D if method == 'class-sums' else n*min(n, chunk or n)*D):
+        if method == 'class-sums': a, b, n_own = _cosine_class_sums(x, codes, counts, variant)
+        else: a, b, n_own = _chunked_pairwise(x, codes, counts, variant, metric, chunk)
+        return _finish(a, b, n_own)
 
 # %% ../nbs/05_silhouette.ipynb #548aee47
 def silhouette(x, y, metric:str='cosine', variant:str='standard', method:str='auto', chunk:int|None=None) -> float:
@@ -137,20 +139,21 @@ def silhouette_subsets(x, # points (n, D): tensor or array, on any device
     by_class = lambda v: (Y[:, :, None]*v[:, None, :]).reshape(n, -1)  # (n, K*D): a point's vector in its class's slot
     U, X = by_class(u), (by_class(x) if variant == 'centroid' else None)
     out = []
-    for s in range(0, len(subsets), block):
-        M = torch.zeros(min(block, len(subsets) - s), n, dtype=x.dtype, device=x.device)
-        for b, idx in enumerate(subsets[s:s + block]): M[b, torch.as_tensor(idx, device=x.device)] = 1
-        cnt = M @ Y  # (B, K) class sizes in each subsample
-        dots = u @ (M @ U).view(len(M), K, -1).transpose(1, 2)  # (B, n, K): dots with each class's sum
-        n_own = cnt.gather(1, codes[None, :].expand(len(M), n))
-        a = 1 - (dots.gather(2, own.expand(len(M), n, 1)).squeeze(2) - self_dot)/(n_own - 1).clamp(min=1)
-        if variant == 'standard': other = 1 - dots/cnt[:, None, :]
-        else:  # the distance to each other class's centroid of raw vectors, in this subsample
-            C = (M @ X).view(len(M), K, -1)/cnt.clamp(min=1)[:, :, None]
-            other = 1 - u @ F.normalize(C, dim=2).transpose(1, 2)
-        other = other.masked_fill(cnt[:, None, :] == 0, math.inf).scatter(2, own.expand(len(M), n, 1), math.inf)
-        sil = _finish(a, other.min(2).values, n_own)
-        out.append((sil*M).sum(1)/M.sum(1))
+    with threads_for(min(block, len(subsets))*n*K*x.shape[1]):  # one block's products
+        for s in range(0, len(subsets), block):
+            M = torch.zeros(min(block, len(subsets) - s), n, dtype=x.dtype, device=x.device)
+            for b, idx in enumerate(subsets[s:s + block]): M[b, torch.as_tensor(idx, device=x.device)] = 1
+            cnt = M @ Y  # (B, K) class sizes in each subsample
+            dots = u @ (M @ U).view(len(M), K, -1).transpose(1, 2)  # (B, n, K): dots with each class's sum
+            n_own = cnt.gather(1, codes[None, :].expand(len(M), n))
+            a = 1 - (dots.gather(2, own.expand(len(M), n, 1)).squeeze(2) - self_dot)/(n_own - 1).clamp(min=1)
+            if variant == 'standard': other = 1 - dots/cnt[:, None, :]
+            else:  # the distance to each other class's centroid of raw vectors, in this subsample
+                C = (M @ X).view(len(M), K, -1)/cnt.clamp(min=1)[:, :, None]
+                other = 1 - u @ F.normalize(C, dim=2).transpose(1, 2)
+            other = other.masked_fill(cnt[:, None, :] == 0, math.inf).scatter(2, own.expand(len(M), n, 1), math.inf)
+            sil = _finish(a, other.min(2).values, n_own)
+            out.append((sil*M).sum(1)/M.sum(1))
     return torch.cat(out) if out else torch.zeros(0, dtype=x.dtype)
 
 # %% ../nbs/05_silhouette.ipynb #450f64c2
