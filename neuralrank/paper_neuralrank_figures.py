@@ -224,28 +224,30 @@ def plot_latent_3d(models:dict, x:torch.Tensor, y:torch.Tensor, layers, names=No
     return fig
 
 # %% ../nbs/21_paper_neuralrank_figures.ipynb #bd56b07c
-def plot_estimator_agreement(points:dict, boots:dict, pooled:tuple, n_models:dict, title:str=''):
-    ("Kendall tau of each estimator (rows) on each target (colours) with its 90% subsample interval, and the "
-     "mean over targets")
-    point, boot = pooled
-    order = list(point.sort_values().index)
+def plot_estimator_agreement(agree:dict, # target -> table by estimator: kendall_tau, tau_lo, tau_hi
+                             summary:pd.DataFrame, # by estimator: 'mean kendall_tau', lo, hi (over the targets)
+                             n_models:dict, # target -> models ranked
+                             title:str='',
+                             band_note:str='95% interval over the model seeds', # what the bars are
+                            ):
+    ("Kendall tau of each estimator (rows) on each target (colours) and its mean over the targets, each with the "
+     "interval the verdicts use")
+    order = list(summary['mean kendall_tau'].sort_values().index)
     fig, ax = plt.subplots(figsize=(10, 0.75*len(order) + 2))
-    pal = sns.color_palette('tab10', len(points))
-    for j, (t, a) in enumerate(points.items()):
-        lo, hi = boots[t].quantile(0.05), boots[t].quantile(0.95)
-        ys = np.arange(len(order)) + (j - (len(points) - 1)/2)*0.13
-        ax.errorbar(a.kendall_tau[order], ys,
-                    xerr=[(a.kendall_tau - lo)[order].clip(lower=0), (hi - a.kendall_tau)[order].clip(lower=0)],
-                    fmt='o', ms=5, color=pal[j], capsize=2, lw=1, label=f'{t} ({n_models[t]} models)')
-    lo, hi = boot.quantile(0.05), boot.quantile(0.95)
-    ax.errorbar(point[order], np.arange(len(order)) + 0.42,
-                xerr=[(point - lo)[order].clip(lower=0), (hi - point)[order].clip(lower=0)],
-                fmt='D', ms=7, color='k', capsize=3, lw=1.5, label='mean over the targets')
+    pal = sns.color_palette('tab10', len(agree))
+    bars = lambda v, lo, hi: [(v - lo)[order].clip(lower=0), (hi - v)[order].clip(lower=0)]
+    for j, (t, a) in enumerate(agree.items()):
+        ys = np.arange(len(order)) + (j - (len(agree) - 1)/2)*0.13
+        ax.errorbar(a.kendall_tau[order], ys, xerr=bars(a.kendall_tau, a.tau_lo, a.tau_hi), fmt='o', ms=5,
+                    color=pal[j], capsize=2, lw=1, label=f'{t} ({n_models[t]} models)')
+    m = summary['mean kendall_tau']
+    ax.errorbar(m[order], np.arange(len(order)) + 0.42, xerr=bars(m, summary['lo'], summary['hi']), fmt='D', ms=7,
+                color='k', capsize=3, lw=1.5, label='mean over the targets')
     ax.axvline(0, color='0.6', lw=0.8)
     ax.set_yticks(np.arange(len(order)), order)
     ax.set_ylim(-0.6, len(order) - 0.3)
-    ax.set(xlabel="Kendall tau between the estimator's scores and transfer accuracy (90% subsample interval)",
-           title=title)
-    ax.legend(fontsize=8, loc='lower left', bbox_to_anchor=(0, 1.02), ncol=2, frameon=False)
+    ax.set(xlabel=f"Kendall tau between the estimator's scores and transfer accuracy (bars: {band_note})")
+    fig.suptitle(title)
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
     fig.tight_layout()
     return fig
