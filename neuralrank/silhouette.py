@@ -86,6 +86,17 @@ def _chunked_pairwise(x, codes, counts, variant, metric, chunk):
         b[s:e] = other.scatter(1, own, math.inf).min(1).values
     return a, b, n_own
 
+# %% ../nbs/05_silhouette.ipynb #217e9cd1
+def _points(x, variant:str, dtype) -> torch.Tensor:
+    "The points as an (n, D) tensor of `dtype`, checked: a known variant, some features, finite values"
+    if variant not in ('standard', 'centroid'):
+        raise ValueError(f"unknown variant {variant!r}: use 'standard' or 'centroid'")
+    x = _as_tensor(x, dtype)
+    if x.ndim != 2: x = x.flatten(1)
+    if x.shape[1] == 0: raise InputError(f"x has no features (shape {tuple(x.shape)}): there is nothing to measure")
+    if not torch.isfinite(x).all(): raise InputError("x holds NaN or infinite values")
+    return x
+
 # %% ../nbs/05_silhouette.ipynb #03b3cbe0
 def silhouette_samples(x, # points (n, D): tensor or array, on any device
                        y, # labels (n,)
@@ -96,12 +107,7 @@ def silhouette_samples(x, # points (n, D): tensor or array, on any device
                        dtype=torch.float64, # computation precision
                       ) -> torch.Tensor:
     "Silhouette value of every point"
-    if variant not in ('standard', 'centroid'):
-        raise ValueError(f"unknown variant {variant!r}: use 'standard' or 'centroid'")
-    x = _as_tensor(x, dtype)
-    if x.ndim != 2: x = x.flatten(1)
-    if x.shape[1] == 0: raise InputError(f"x has no features (shape {tuple(x.shape)}): there is nothing to measure")
-    if not torch.isfinite(x).all(): raise InputError("x holds NaN or infinite values")
+    x = _points(x, variant, dtype)
     codes, counts = label_codes(y, x.shape[0], x.device)
     if method == 'auto': method = 'class-sums' if metric == 'cosine' else 'pairwise'
     if method not in ('class-sums', 'pairwise'): raise ValueError(f"unknown method {method!r}")
@@ -127,10 +133,7 @@ def silhouette_subsets(x, # points (n, D): tensor or array, on any device
                        dtype=torch.float64, # computation precision
                       ) -> torch.Tensor:
     "The mean cosine silhouette of the points of each subset on their own: one value per subset, in batched products"
-    if variant not in ('standard', 'centroid'):
-        raise ValueError(f"unknown variant {variant!r}: use 'standard' or 'centroid'")
-    x = _as_tensor(x, dtype)
-    x = x.flatten(1) if x.ndim != 2 else x
+    x = _points(x, variant, dtype)
     codes, counts = label_codes(y, x.shape[0], x.device)
     n, K = x.shape[0], len(counts)
     u = F.normalize(x, dim=1)
