@@ -307,27 +307,21 @@ def model_device(model:nn.Module) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device('cpu')
 
-# %% ../nbs/03_models.ipynb #707a03e1
-_DEFAULT_THREADS = torch.get_num_threads()
-
-def _torch_threads() -> int:
-    "Torch's thread count when neuralrank was imported (a `threads_for` block in progress does not lower it)"
-    return _DEFAULT_THREADS
-
 # %% ../nbs/03_models.ipynb #ce2806d5
 THREAD_GRAIN = 1 << 24  # multiply-adds a thread must have to be worth starting (measured: benchmarks/threads.py)
 
 def work_threads(work:float, # the operation's size, in multiply-adds
                  grain:float|None=None, # work per thread (default `THREAD_GRAIN`)
                 ) -> int:
-    "Threads `work` earns: one per `grain` of it, at least one, at most torch's; `NEURALRANK_THREADS` overrides"
+    ("Threads `work` earns: one per `grain` of it, at least one, at most torch's present count (a user's "
+     "`torch.set_num_threads` is kept); `NEURALRANK_THREADS` overrides")
     import os
     text = os.environ.get('NEURALRANK_THREADS')
     if text:
         if not text.isdigit() or int(text) < 1:
             raise InputError(f"NEURALRANK_THREADS must be a whole number of threads (1 or more), got {text!r}")
         return int(text)
-    return max(1, min(_torch_threads(), int(work // (grain or THREAD_GRAIN))))
+    return max(1, min(torch.get_num_threads(), int(work // (grain or THREAD_GRAIN))))
 
 # %% ../nbs/03_models.ipynb #ee90e284
 from contextlib import contextmanager
