@@ -18,6 +18,11 @@ def claims_of(run:Path) -> dict:
     return {p.parent.name: json.loads(p.read_text())['claims'] for p in sorted(run.glob('*/report.json'))}
 
 
+def untested_of(run:Path) -> dict:
+    "report stem -> the claims it left untested at its profile, and why"
+    return {p.parent.name: json.loads(p.read_text()).get('not tested', []) for p in sorted(run.glob('*/report.json'))}
+
+
 def _cell(c:dict) -> str:
     lo, hi = c['interval']
     f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
@@ -30,17 +35,21 @@ def tables(runs:list[Path]) -> str:
     data = [claims_of(r) for r in runs]
     out = []
     for paper in registered_papers().values():
-        head = '| report | whose | claim | ' + ' | '.join(r.name for r in runs) + ' |'
-        rows = [head, '|' + '---|'*(3 + len(runs))]
+        head = '| report | whose | claim, and the paper\'s sentence | threshold from | ' + ' | '.join(r.name for r in runs) + ' |'
+        rows = [head, '|' + '---|'*(4 + len(runs))]
         for stem in paper.reports:
             texts = list(dict.fromkeys(c['claim'] for d in data for c in d.get(stem, [])))  # every run's claims, matched by their text
             for t in texts:
                 found = [next((c for c in d.get(stem, []) if c['claim'] == t), None) for d in data]
                 cells = [_cell(c) if c else 'not in this run' for c in found]
-                kind = claim_kind(next(c for c in found if c))
-                rows.append(f"| {stem.split('_', 1)[1]} | {kind} | {t} | " + ' | '.join(cells) + ' |')
+                one = next(c for c in found if c)
+                said = f"<br>*\"{one['quote']}\"*" if one.get('quote') else ''
+                rows.append(f"| {stem.split('_', 1)[1]} | {claim_kind(one)} | {t}{said} | {one.get('threshold_from', '')} | "
+                            + ' | '.join(cells) + ' |')
         counts = [f"{r.name}: {kind_counts([c for s in paper.reports for c in d.get(s, [])])}" for r, d in zip(runs, data)]
-        out += [f"### {paper.title}", '', '; '.join(counts) + '.', '', *rows, '']
+        untested = {(s, u['claim']): u['reason'] for r in runs for s, us in untested_of(r).items() if s in paper.reports for u in us}
+        left = [f"- not tested ({s.split('_', 1)[1]}): {c}: {why}" for (s, c), why in untested.items()]
+        out += [f"### {paper.title}", '', '; '.join(counts) + '.', '', *rows, '', *left, *([''] if left else [])]
     return '\n'.join(out)
 
 

@@ -26,25 +26,26 @@ from .zoo import correct_items
 from .verdicts import subsamples
 
 # %% auto #0
-__all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'VGG_LAYERS', 'CIFAR10_STATS', 'PAPER_TABLE1', 'LENET_TARGET',
-           'PAPER_VGG_TARGET', 'PAPER_TABLE2', 'CHEAP_RANKINGS', 'PAPER', 'NeuronsProfile', 'lenet_spec',
-           'authors_spec', 'validation_split', 'vgg_widths', 'vgg_spec', 'zoo_specs', 'overlap_p', 'tie_order',
-           'boundary_ties', 'agreement', 'paper_agreement', 'rank_layers', 'agreement_table', 'switch_seeds',
-           'switch_replicates', 'replicate_agreements', 'vgg_target', 'cheap_scores', 'lenet_scores', 'vgg_scores',
-           'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds', 'compression_row',
-           'compression_over_seeds', 'pruned_specs', 'error_tables', 'fold_curves', 'filter_maps', 'filter_strengths']
+__all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'LIVE_UNITS', 'VGG_LAYERS', 'CIFAR10_STATS', 'PAPER_TABLE1',
+           'LENET_TARGET', 'PAPER_VGG_TARGET', 'PAPER_TABLE2', 'CHEAP_RANKINGS', 'PAPER', 'NeuronsProfile',
+           'lenet_spec', 'authors_spec', 'validation_split', 'vgg_widths', 'vgg_spec', 'zoo_specs', 'overlap_p',
+           'tie_order', 'boundary_ties', 'agreement', 'paper_agreement', 'rank_layers', 'agreement_table',
+           'switch_seeds', 'switch_replicates', 'replicate_agreements', 'vgg_target', 'cheap_scores', 'lenet_scores',
+           'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds',
+           'compression_row', 'compression_over_seeds', 'pruned_specs', 'error_tables', 'fold_curves', 'filter_maps',
+           'filter_strengths', 'map_roughness', 'filter_roughness']
 
 # %% ../nbs/22_paper_neurons.ipynb #99d69ba2
 @dataclass(frozen=True, kw_only=True)
 class NeuronsProfile(Profile):
     "The neuron-ranking paper's sizes at one scale"
-    train_size:int|None # LeNet-5 training images (None: all)
+    train_size:int|None # training images of Table 1's networks (None: all)
     epochs:int # LeNet-5 training epochs
     val_n:int|None # validation images behind v(S) for conv1 and the sampled fc1
     exact_n:int|None # validation images for the exact conv2 (2^20) and fc2 (2^25) values
     permutations:int # fc1: sampled orders (the budget)
     switch_n:int|None # training images the switches learn on
-    switch_epochs:int # epochs of switch training
+    switch_epochs:int # most epochs of switch training (it stops sooner once the ranking settles)
     retrain_epochs:int # most epochs of retraining after pruning (early stopping may end sooner)
     patience:int # early stopping: epochs without a gain on the held-out tenth of the training subset
     vgg_div:int # VGG-16 widths divided by this (1: the paper's 64 ... 512)
@@ -55,6 +56,9 @@ class NeuronsProfile(Profile):
     curve_points:int|None # removal counts evaluated per VGG-16 layer (None: every count)
     # the authors' LeNet-5 layout (Table 1): most epochs, early stopping on a held-out tenth, to convergence
     authors_epochs:int
+    lenet_train_size:int|None=55000 # Table 2's LeNet-5: its training images (the rest of the 60,000 validate)
+    switch_start:float=1. # spread of each switch's random start (log phi ~ N(0, spread^2)): replicates are independent
+    switch_settle:float|None=0.99 # a switch trains until two epochs' rankings agree this well (Kendall tau)
 
 # %% ../nbs/22_paper_neurons.ipynb #1e3cc698
 PROFILES = {
@@ -62,15 +66,15 @@ PROFILES = {
                             train_size=1000, epochs=1, val_n=200, exact_n=16, permutations=40, switch_n=1000,
                             switch_epochs=1, retrain_epochs=1, patience=1,
                             vgg_div=16, vgg_train_size=500, vgg_epochs=1, vgg_val_n=100, vgg_switch_epochs=1,
-                            curve_points=5, authors_epochs=2),
+                            curve_points=5, authors_epochs=2, lenet_train_size=1000),
     'quick': NeuronsProfile(name='quick', seeds=3, description="a 2-core laptop CPU", eval_n=2000, replicates=5,
-                            train_size=8000, epochs=3, val_n=1000, exact_n=100, permutations=200, switch_n=5000,
-                            switch_epochs=3, retrain_epochs=6, patience=3,
+                            train_size=8000, epochs=3, val_n=1000, exact_n=1000, permutations=200, switch_n=5000,
+                            switch_epochs=30, retrain_epochs=6, patience=3,
                             vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1,
                             curve_points=9, authors_epochs=15),
     'full': NeuronsProfile(name='full', seeds=3, description="full training sets, a few epochs: an evening on a CPU",
                            eval_n=None, replicates=5, train_size=55000, epochs=3, val_n=2000, exact_n=300,
-                           permutations=500, switch_n=20000, switch_epochs=3, retrain_epochs=5, patience=2,
+                           permutations=500, switch_n=20000, switch_epochs=30, retrain_epochs=5, patience=2,
                            vgg_div=8, vgg_train_size=45000, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1,
                            curve_points=9, authors_epochs=20),
     'paper': NeuronsProfile(name='paper', seeds=3, description='full data: a GPU', eval_n=None, train_size=55000,
@@ -82,11 +86,14 @@ PROFILES = {
 LAYERS = {'conv1': 10, 'conv2': 20, 'fc1': 100, 'fc2': 25}
 AUTHORS_ACCURACY = {'mnist': 0.9927, 'fashion': 0.9004}  # the authors' released 10-20-100-25 networks, test accuracy
 TOP_K = {'conv1': 5, 'conv2': 5, 'fc1': 10, 'fc2': 5}
+LIVE_UNITS = {'fc2': 10} # the authors' fc2 is 25 logits, 10 of them for classes: agreement is counted among those
 
 # %% ../nbs/22_paper_neurons.ipynb #bbfe9291
 def lenet_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
-    "The 10-20-100-25 LeNet-5 for a dataset at a profile's training size"
-    return ModelSpec(dataset, arch='lenet5', seed=seed, epochs=p.epochs, train_size=p.train_size)
+    ("Table 2's 10-20-100-25 LeNet-5 (ReLU after every layer), trained to convergence: early stopping on a held-out "
+     "tenth of `lenet_train_size` images, at most `authors_epochs` epochs")
+    return ModelSpec(dataset, arch='lenet5', seed=seed, epochs=p.authors_epochs, train_size=p.lenet_train_size,
+                     patience=3, holdout=0.1)
 
 # %% ../nbs/22_paper_neurons.ipynb #75183c60
 def authors_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
@@ -163,10 +170,12 @@ def boundary_ties(v, k:int) -> int:
     return int((v == v[k - 1]).sum()) if k < len(v) and v[k - 1] == v[k] else 0
 
 # %% ../nbs/22_paper_neurons.ipynb #1a968f9e
-def agreement(a, b, k:int, seed:int=0) -> dict:
+def agreement(a, b, k:int, seed:int=0,
+              live:int|None=None, # only the first `live` units count (the authors' fc2: its 10 class logits)
+             ) -> dict:
     ("Top-k and bottom-k overlaps (chance p-values; ties across the boundary broken at random by `seed`, and "
      "counted) and Kendall tau")
-    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = np.asarray(a, float)[:live], np.asarray(b, float)[:live]
     N = len(a)
     shared = lambda s, t: len(set(tie_order(s, seed)[:k]) & set(tie_order(t, seed + 1)[:k]))
     top, bottom = shared(a, b), shared(-a, -b)
@@ -179,7 +188,7 @@ def agreement(a, b, k:int, seed:int=0) -> dict:
 # %% ../nbs/22_paper_neurons.ipynb #9094b015
 def paper_agreement() -> pd.DataFrame:
     "The top-k overlaps of the paper's own Table 1 (its bottom ranks and full rankings are not given)"
-    rows = {key: {'units': LAYERS[key[1]], 'k': len(sh),
+    rows = {key: {'units': LIVE_UNITS.get(key[1], LAYERS[key[1]]), 'k': len(sh),
                   'top overlap': len(set(sh) & set(ish))} for key, (sh, ish) in PAPER_TABLE1.items()}
     t = pd.DataFrame(rows).T
     t['top p'] = [overlap_p(o, n, k) for o, n, k in zip(t['top overlap'], t.units, t.k)]
@@ -204,7 +213,9 @@ def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progr
         else:
             n = len(y) if layer == 'conv1' or _to_logits(net, layer, x) else (p.exact_n or len(y))
             sh = shapley_values(net, layer, x[:n], y[:n], progress=progress)
-        out[layer] = (sh, importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed, progress=progress))
+        sw = importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed, start=p.switch_start,
+                               settle=p.switch_settle, progress=progress)
+        out[layer] = (sh, sw)
     return out
 
 # %% ../nbs/22_paper_neurons.ipynb #6cefc37e
@@ -216,7 +227,7 @@ def agreement_table(rankings:dict, seed:int=0) -> pd.DataFrame:
         k = TOP_K[l]
         rows[(d, l)] = {'SH top': ','.join(map(str, tie_order(sh.values, seed)[:k])),
                         'IS top': ','.join(map(str, tie_order(sw.values, seed + 1)[:k])),
-                        **agreement(sh.values, sw.values, k, seed)}
+                        **agreement(sh.values, sw.values, k, seed, LIVE_UNITS.get(l))}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'layer'])
 
 # %% ../nbs/22_paper_neurons.ipynb #f6e21823
@@ -229,8 +240,8 @@ def switch_replicates(net, p:NeuronsProfile, train:tuple, seeds:list, progress:b
     ("layer -> the switch results of the initialisations `seeds` (e.g. `switch_seeds(seed, n)[1:]`: the first is "
      "`rank_layers`' own)")
     xt, yt = train
-    return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s,
-                                  progress=progress) for s in seeds] for l in LAYERS}
+    return {l: [importance_switch(net, l, xt, yt, epochs=p.switch_epochs, seed=s, start=p.switch_start,
+                                  settle=p.switch_settle, progress=progress) for s in seeds] for l in LAYERS}
 
 # %% ../nbs/22_paper_neurons.ipynb #84ff66cb
 def replicate_agreements(rankings:dict, switches:dict, seed:int=0) -> list[pd.DataFrame]:
@@ -392,6 +403,22 @@ def filter_strengths(maps:torch.Tensor, ranking, resamples:int=0, seed:int=0) ->
     per = maps.flatten(2).mean(2).numpy()  # images x filters
     subs = subsamples(len(per), resamples, seed)
     return (per.mean(0), np.asarray(ranking)), [(per[i].mean(0), np.asarray(ranking)) for i in subs]
+
+# %% ../nbs/22_paper_neurons.ipynb #b0213558
+def map_roughness(maps:torch.Tensor, # (images, channels, height, width)
+                 ) -> np.ndarray:
+    "(images, channels): mean |neighbour difference| over the map's standard deviation (NaN for a flat map)"
+    m = maps.double()
+    tv = (m.diff(dim=2).abs().flatten(2).mean(2) + m.diff(dim=3).abs().flatten(2).mean(2))/2
+    sd = m.flatten(2).std(2)
+    return torch.where(sd > 1e-12, tv/sd.clamp_min(1e-12), torch.nan).numpy()
+
+# %% ../nbs/22_paper_neurons.ipynb #5b0ad8e0
+def filter_roughness(maps:torch.Tensor, ranking, resamples:int=0, seed:int=0) -> tuple[tuple, list[tuple]]:
+    "(each filter's mean roughness, `ranking`) over all images and over each half-subsample of them"
+    per = map_roughness(maps)
+    subs = subsamples(len(per), resamples, seed)
+    return (np.nanmean(per, 0), np.asarray(ranking)), [(np.nanmean(per[i], 0), np.asarray(ranking)) for i in subs]
 
 # %% ../nbs/22_paper_neurons.ipynb #5b32c2ea
 PAPER = Paper(

@@ -15,14 +15,15 @@ from tqdm.auto import tqdm
 from .data import load_split
 from .zoo import ModelSpec
 from .papers import Profile, Paper
-from .sampling import sample, TECHNIQUES, FIXED_SIZE, clear_fits
+from .sampling import sample, TECHNIQUES, FIXED_SIZE, FIT_N, boundary_ratios, clear_fits
 from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
 
 # %% auto #0
 __all__ = ['PROFILES', 'DATASETS_USED', 'STANDS_IN', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4',
            'PAPER', 'SamplingProfile', 'sampling_spec', 'zoo_specs', 'DiagnosisSetup', 'network_setup',
-           'diagnosis_setup', 'report_setups', 'setup_table', 'replication', 'evaluate_sizes', 'summarise',
-           'evaluate_k', 'evaluate_j', 'time_techniques', 'wrong_shares', 'paper_share', 'allocation_table']
+           'diagnosis_setup', 'report_setups', 'setup_table', 'replication', 'evaluate_sizes', 'evaluate_matched',
+           'summarise', 'evaluate_k', 'evaluate_j', 'end_positions', 'time_techniques', 'wrong_shares', 'paper_share',
+           'allocation_table']
 
 # %% ../nbs/25_paper_sampling.ipynb #493403f6
 @dataclass(frozen=True, kw_only=True)
@@ -49,11 +50,11 @@ PROFILES = {
     'quick': SamplingProfile(name='quick', seeds=5, description="a 2-core laptop CPU", eval_n=2000, mnist_train=8000,
                              mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20,
                              galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=6,
-                             ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                             ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'full': SamplingProfile(name='full', seeds=5, description="full training sets, a few epochs: an evening on a CPU",
                             eval_n=None, mnist_train=None, mnist_epochs=3, mnist_test=None, galaxy_train=None,
                             galaxy_epochs=20, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                            replicates=10, ks=(1, 2, 5, 10, 20, 50), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                            replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'paper': SamplingProfile(name='paper', seeds=5, description='full data: a GPU', eval_n=None, mnist_train=None,
                              mnist_epochs=10, mnist_test=None, galaxy_train=None, galaxy_epochs=30,
                              galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10,
@@ -187,6 +188,22 @@ def evaluate_sizes(s:DiagnosisSetup|list, # one network's setup, or one per mode
             for x, t, f, r in tqdm(jobs, desc=f'sampling {_setups(s)[0].dataset}', disable=not progress)]
     return pd.DataFrame(rows)
 
+# %% ../nbs/25_paper_sampling.ipynb #f9d6661a
+def evaluate_matched(s:DiagnosisSetup|list, # one network's setup, or one per model seed
+                     frac:float, # the size the tree is asked for (it takes its own)
+                     replicates:int, # sampling seeds
+                     technique:str='eb_tree', # the technique that sets its own size
+                     techniques=TECHNIQUES, k:int=10, progress:bool=False) -> pd.DataFrame:
+    "S1-S3 of every technique drawn at the size `technique` chose, replicate by replicate"
+    rows = []
+    jobs = [(x, r) for x in _setups(s) for r in range(replicates)]
+    for x, r in tqdm(jobs, desc='matched sizes', disable=not progress):
+        own = _run(x, technique, frac, r, k)
+        rows.append({'seed': x.seed, 'technique': technique, 'frac': own['size']/x.n, 'repeat': r, **own})
+        rows += [{'seed': x.seed, 'technique': t, 'frac': own['size']/x.n, 'repeat': r,
+                  **_run(x, t, own['size']/x.n, r, k)} for t in techniques if t != technique]
+    return pd.DataFrame(rows)
+
 # %% ../nbs/25_paper_sampling.ipynb #7edfad65
 def summarise(runs:pd.DataFrame, by=('technique', 'frac')) -> pd.DataFrame:
     "Mean, min and max of each metric over the replicates"
@@ -218,6 +235,30 @@ def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int,
                           **_run(x, t, frac, r, j=j)} for j in js]
                 w = _run(x, t, frac, r, weighted=True)
                 rows += [{'seed': x.seed, 'technique': t, 'weighted': True, 'j': j, 'repeat': r, **w} for j in js]
+    return pd.DataFrame(rows)
+
+# %% ../nbs/25_paper_sampling.ipynb #a69ff7ae
+def end_positions(s:DiagnosisSetup|list, # one network's setup, or one per model seed
+                  frac:float=0.05, # the share of each cluster taken from an end (a 5% sample's, at j = 0 or 1)
+                  kinds={'gmm_full': 'full', 'gmm_spherical': 'spherical', 'max_margin': 'svm'},
+                 ) -> pd.DataFrame:
+    "Per model seed, technique and end: the median distance of the end's items to their cluster's centroid, relative"
+    rows = []
+    for x in _setups(s):
+        z = x.latent.astype(np.float64)
+        for t, kind in kinds.items():
+            group, log_odds, keys = boundary_ratios(kind, z, x.y_true, 0, FIT_N[kind])
+            rel = {'exemplar': [], 'outlier': []}
+            for g in np.unique(group):
+                idx = np.flatnonzero(group == g)
+                idx = idx[np.lexsort((keys[idx], log_odds[idx]))]  # outliers first, as the sample takes them
+                d = np.linalg.norm(z[idx] - z[idx].mean(0), axis=1)
+                c, med = max(1, int(round(frac*len(idx)))), np.median(d)
+                if med <= 0: continue
+                rel['outlier'] += list(d[:c]/med)
+                rel['exemplar'] += list(d[-c:]/med)
+            rows += [{'seed': x.seed, 'technique': t, 'end': e, 'relative distance': float(np.median(v))}
+                     for e, v in rel.items()]
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #14605c17

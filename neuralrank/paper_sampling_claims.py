@@ -12,7 +12,8 @@ from .verdicts import Decision, decide, decide_over_seeds, all_of
 
 # %% auto #0
 __all__ = ['WITHIN', 'replicate_table', 'technique_means', 'per_seed', 'claim_rank', 'claim_best', 'claim_beats_on',
-           'claim_smallest_and_rank', 'claim_most_wrong', 'claim_plateau', 'claim_weighted_below', 'claim_slower',
+           'claim_as_well', 'claim_smallest_and_rank', 'claim_most_wrong', 'claim_plateau', 'claim_weighted_below',
+           'claim_precision_at', 'claim_peak', 'claim_lowest_near', 'claim_exemplars_core', 'claim_slower',
            'claim_under']
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #cc4031cf
@@ -38,11 +39,11 @@ def per_seed(values:pd.Series) -> list[list[float]]:
     return [g.tolist() for _, g in values.groupby(level='seed', sort=True)]
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #7ef32703
-def _pair(tab:pd.DataFrame, a:str, o:str, metric:str) -> Decision:
-    "`a` minus `o` on `metric` (signed: positive is better), decided over the model seeds"
+def _pair(tab:pd.DataFrame, a:str, o:str, metric:str, threshold:float=0., higher:bool=True) -> Decision:
+    "`a` minus `o` on `metric` (signed: positive is better), decided over the model seeds against `threshold`"
     sign = ' (sign: lower is better)' if _BETTER[metric] < 0 else ''
-    return decide_over_seeds(per_seed(_BETTER[metric]*(tab[a] - tab[o])), what=f"{metric}: {a} minus {o}{sign}",
-                             within=WITHIN)
+    return decide_over_seeds(per_seed(_BETTER[metric]*(tab[a] - tab[o])), threshold, higher,
+                             what=f"{metric}: {a} minus {o}{sign}", within=WITHIN)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #fd92a2f2
 def _others(tab:pd.DataFrame, technique:str, above=()) -> list[str]:
@@ -75,28 +76,45 @@ def claim_beats_on(runs:pd.DataFrame, a:str, others, metrics, fracs=None) -> Dec
     tabs = {m: replicate_table(runs, m, fracs) for m in metrics}
     return all_of([_pair(tabs[m], a, o, m) for m in metrics for o in others])
 
+# %% ../nbs/26_paper_sampling_claims.ipynb #a0f0ce57
+def claim_as_well(runs:pd.DataFrame, a:str, b:str, metrics=('S1', 'S2', 'S3'), margin:float=0.02,
+                  fracs=None) -> Decision:
+    "`a` does as well as `b`: on each metric their paired difference lies within +/- `margin`"
+    tabs = {m: replicate_table(runs, m, fracs) for m in metrics}
+    return all_of([_pair(tabs[m], a, b, m, t, hi) for m in metrics for t, hi in ((-margin, True), (margin, False))],
+                  '; '.join(_means_line(tabs[m][[a, b]], m) for m in metrics))
+
 # %% ../nbs/26_paper_sampling_claims.ipynb #859fdd1e
 def claim_smallest_and_rank(runs:pd.DataFrame, frac:float, technique:str='eb_tree', above=('max_margin',),
-                            metrics=('S1', 'S3')) -> Decision:
+                            metrics=('S1', 'S3'),
+                            matched:pd.DataFrame|None=None, # every technique at the tree's size (`evaluate_matched`)
+                           ) -> Decision:
     ("`technique`'s sample is smaller than every other `frac` sample, and it beats every technique but those `above` "
-     "it")
+     "it: at matched sizes where `matched` is given, else against the `frac` samples")
     at = runs[runs.frac == frac]
     size = replicate_table(at, 'size')
     small = [decide_over_seeds(per_seed(size[o] - size[technique]), within=WITHIN,
                                what=f"{o}'s sample minus the {technique}'s (items)") for o in _others(size, technique)]
     detail = (f"{technique} {size[technique].mean():.0f} items, the others "
               f"{size.drop(columns=technique).min(axis=1).mean():.0f} or more")
-    ranked = claim_rank(at, technique, above, metrics)
-    return all_of([*small, *ranked.parts], f"{detail}; {ranked.detail}")
+    ranked = claim_rank(at if matched is None else matched, technique, above, metrics)
+    where = (f"; ranked at the {technique}'s own size" if matched is not None
+             else f"; ranked against the {frac:.0%} samples")
+    return all_of([*small, *ranked.parts], f"{detail}{where}; {ranked.detail}")
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #02a3b443
-def claim_most_wrong(shares:pd.DataFrame, technique:str='max_margin') -> Decision:
-    "`technique`'s sample holds a larger misclassified share than each other's (`wrong_shares` rows)"
-    tab = shares.pivot_table(index=['seed', 'repeat'], columns='technique', values='share', sort=False)
+def claim_most_wrong(shares:pd.DataFrame, # `wrong_shares` rows
+                     technique:str='max_margin',
+                     value:str='wrong', # 'wrong' (the count) or 'share'
+                     apart=('eb_tree',), # techniques that set their own size, left out of the comparison
+                    ) -> Decision:
+    "`technique`'s sample holds more misclassified items (`value`) than each other technique's of the same size"
+    tab = shares.pivot_table(index=['seed', 'repeat'], columns='technique', values=value, sort=False)
     mean = tab.mean().sort_values(ascending=False)
-    parts = [decide_over_seeds(per_seed(tab[technique] - tab[o]), what=f"{technique} minus {o}, misclassified share",
-                               within=WITHIN) for o in _others(tab, technique)]
-    return all_of(parts, 'mean shares: ' + ', '.join(f"{t} {v:.3f}" for t, v in mean.items()))
+    parts = [decide_over_seeds(per_seed(tab[technique] - tab[o]), what=f"{technique} minus {o}, misclassified {value}",
+                               within=WITHIN) for o in _others(tab, technique, apart)]
+    left = f"; apart (own size): {', '.join(a for a in apart if a in tab)}" if any(a in tab for a in apart) else ''
+    return all_of(parts, f'mean {value}: ' + ', '.join(f"{t} {v:.3g}" for t, v in mean.items()) + left)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #8ed166af
 def claim_plateau(jruns:pd.DataFrame, near:float=0.7, tol:float=0.02) -> Decision:
@@ -123,6 +141,50 @@ def claim_weighted_below(jruns:pd.DataFrame) -> Decision:
         parts.append(decide_over_seeds(per_seed(plain[best] - w.reindex(plain.index)),
                                        what=f"{t}: plain S1 at j = {best:g} minus weighted", within=WITHIN))
     return all_of(parts)
+
+# %% ../nbs/26_paper_sampling_claims.ipynb #2bff6035
+def claim_precision_at(kruns:pd.DataFrame, # `evaluate_k` rows
+                       k:int, # the top-K size
+                       level:float, # the paper's precision
+                       technique:str|None=None, # None: the technique with the best mean at `k`, chosen on the means
+                      ) -> Decision:
+    "A technique's S1 precision at top-`k` reaches `level`"
+    at = kruns[kruns.K == k].pivot_table(index=['seed', 'repeat'], columns='technique', values='S1', sort=False)
+    t = technique or at.mean().idxmax()
+    return decide_over_seeds(per_seed(at[t]), level, what=f"{t}: S1 precision at K = {k}", within=WITHIN,
+                             detail=f"means at K = {k}: " + ', '.join(f"{a} {v:.3f}" for a, v in
+                                                                     at.mean().sort_values(ascending=False).items()))
+
+# %% ../nbs/26_paper_sampling_claims.ipynb #4a20d19c
+def _plain(jruns:pd.DataFrame, metric:str, by='j') -> pd.DataFrame:
+    "Rows (seed, repeat); columns `by`; `metric` of the plain (unweighted) samples, averaged over the rest"
+    return jruns[~jruns.weighted].pivot_table(index=['seed', 'repeat'], columns=by, values=metric, aggfunc='mean')
+
+# %% ../nbs/26_paper_sampling_claims.ipynb #24fe44e5
+def claim_peak(jruns:pd.DataFrame, level:float, metric:str='S1') -> Decision:
+    "The best (technique, j) of the plain samples, chosen on the means, reaches `level` on `metric`"
+    tab = _plain(jruns, metric, ['technique', 'j'])
+    t, j = tab.mean().idxmax()
+    return decide_over_seeds(per_seed(tab[(t, j)]), level, what=f"{metric} of {t} at j = {j:g} (the best mean)",
+                             within=WITHIN)
+
+# %% ../nbs/26_paper_sampling_claims.ipynb #254ae1f8
+def claim_lowest_near(jruns:pd.DataFrame, near:float=0.5, metric:str='S3') -> Decision:
+    "`metric` (plain samples, mean over the techniques) is lower at the j nearest `near` than at every other j"
+    tab = _plain(jruns, metric)
+    jn = tab.columns[int(np.abs(tab.columns.to_numpy(float) - near).argmin())]
+    parts = [decide_over_seeds(per_seed(tab[jn] - tab[j]), higher=False, within=WITHIN,
+                               what=f"{metric} at j = {jn:g} minus at j = {j:g}") for j in tab.columns if j != jn]
+    return all_of(parts, f'mean {metric} by j: ' + ', '.join(f"{j:g}: {x:.3f}" for j, x in tab.mean().items()))
+
+# %% ../nbs/26_paper_sampling_claims.ipynb #d06c6c1b
+def claim_exemplars_core(ends:pd.DataFrame, # `end_positions` rows
+                        ) -> Decision:
+    "Each technique's exemplar end lies nearer its cluster's centroid than the cluster's median item (relative < 1)"
+    tab = ends[ends.end == 'exemplar'].pivot_table(index='seed', columns='technique', values='relative distance')
+    return all_of([decide_over_seeds([[v] for v in tab[t]], 1., higher=False,
+                                     what=f"{t}: exemplars' distance to their centroid over the median item's")
+                   for t in tab.columns])
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #e2cbe83a
 def claim_slower(times:pd.DataFrame, slow=('vas', 'eb_tree'), factor:float=100.) -> Decision:

@@ -17,13 +17,32 @@ from .models import progress_bar
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
-__all__ = ['WHOSE', 'KERNEL_ARGS', 'KINDS', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'ReportWriter',
-           'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts',
-           'cause_counts', 'claim_kind', 'kind_counts', 'write_index', 'library_notebooks', 'notebook_heading',
-           'execute_notebook', 'build_docs']
+__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'threshold_origin', 'Claim', 'claims_markdown',
+           'replication_markdown', 'df_markdown', 'untested_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
+           'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'claim_kind',
+           'kind_counts', 'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
 
 # %% ../nbs/09_report.ipynb #726e4ceb
 WHOSE = ('paper', 'ours') # the paper's own claims, and ours (beyond the paper)
+THRESHOLD_FROM = ('paper', "the paper's own numbers", 'ours') # where a claim's threshold comes from
+
+# %% ../nbs/09_report.ipynb #85c9eed3
+def threshold_origin(whose:str, # 'paper' or 'ours'
+                     quote:str, # the paper's sentence the claim tests ('' for a claim of ours)
+                     threshold_from:str|None, # 'paper', "the paper's own numbers" or 'ours: <why>' (ours: None)
+                    ) -> str:
+    "Where a claim's threshold comes from, checked against whose the claim is and what it quotes"
+    if whose not in WHOSE: raise ValueError(f"whose must be one of {', '.join(WHOSE)}, got {whose!r}")
+    if whose == 'ours' and quote.strip():
+        raise ValueError("a claim of ours quotes nothing: the quote is for the paper's sentences")
+    if whose == 'paper' and not quote.strip():
+        raise ValueError("a claim of the paper quotes the paper's sentence it tests (quote=...)")
+    origin = (threshold_from or ('ours' if whose == 'ours' else '')).strip()
+    if origin.split(':')[0] not in THRESHOLD_FROM:
+        raise ValueError(f"threshold_from must be one of {', '.join(THRESHOLD_FROM)} ('ours: <why>'), got {origin!r}")
+    if whose == 'paper' and origin == 'ours':
+        raise ValueError("a threshold of ours on the paper's claim says why: 'ours: <why>'")
+    return origin
 
 # %% ../nbs/09_report.ipynb #7f88d3ea
 @dataclass
@@ -41,18 +60,20 @@ class Claim:
     whose:str='paper' # 'paper': the paper's own claim; 'ours': beyond the paper (our reports, our timing claims)
     substituted:str|None=None # the data standing in for the paper's, e.g. 'Galaxy Zoo 1 for Galaxy Zoo 2'
     per_seed:list=field(default_factory=list) # per model seed, the statistic in each replicate inside it
+    quote:str='' # the paper's sentence the claim tests, quoted ('' for a claim of ours)
+    threshold_from:str='' # where its threshold comes from: one of `THRESHOLD_FROM` ('ours: <why>' with the reason)
 
     @property
     def held(self) -> bool: return self.verdict == 'held'
 
     @classmethod
     def decided(cls, source:str, claim:str, d:Decision, profile:str, cause:str|None=None, whose:str='paper',
-                substituted:str|None=None) -> Claim:
+                substituted:str|None=None, quote:str='', threshold_from:str|None=None) -> Claim:
         "The claim as `d` decides it, with its cause worked out for the run's profile"
-        if whose not in WHOSE: raise ValueError(f"whose must be one of {', '.join(WHOSE)}, got {whose!r}")
+        origin = threshold_origin(whose, quote, threshold_from)
         given = cause if cause is not None or not substituted else 'substituted data'
         return cls(source, claim, d.verdict, d.evidence, d.estimate, [d.interval[0], d.interval[1]], d.replicates,
-                   d.values, cause_of(d, profile, given), whose, substituted, d.per_seed)
+                   d.values, cause_of(d, profile, given), whose, substituted, d.per_seed, quote.strip(), origin)
 
 # %% ../nbs/09_report.ipynb #e93eeea0
 def _iv(c:Claim) -> str:
@@ -65,12 +86,18 @@ def _whose(c:Claim) -> str:
     "'paper', 'ours', or 'paper, on <substituted data>'"
     return c.whose + (f", on {c.substituted}" if c.substituted else '')
 
+# %% ../nbs/09_report.ipynb #bbb886fc
+def _quoted(c:Claim) -> str: return f'"{c.quote}"' if c.quote else ''
+
 # %% ../nbs/09_report.ipynb #0cab80e9
 def claims_markdown(claims:list[Claim]) -> str:
-    "A Markdown table of claims and verdicts"
-    rows = ["| source | whose | claim | verdict | 95% interval | replicates | cause | evidence |", '|---' * 8 + '|']
-    rows += [f"| {c.source} | {_whose(c)} | {c.claim} | **{c.verdict}** | {_iv(c)} | {c.replicates} | "
-             f"{c.cause or ''} | {c.evidence} |" for c in claims]
+    "A Markdown table of claims and verdicts, each beside the paper's sentence it tests and its threshold's origin"
+    heads = ('source', 'whose', 'claim', "the paper's sentence", 'verdict', '95% interval', 'replicates',
+             'threshold from', 'cause', 'evidence')
+    rows = ['| ' + ' | '.join(heads) + ' |', '|---' * len(heads) + '|']
+    cell = lambda s: str(s).replace('|', '\\|')
+    rows += [f"| {c.source} | {_whose(c)} | {cell(c.claim)} | {cell(_quoted(c))} | **{c.verdict}** | {_iv(c)} | "
+             f"{c.replicates} | {cell(c.threshold_from)} | {c.cause or ''} | {cell(c.evidence)} |" for c in claims]
     return '\n'.join(rows)
 
 # %% ../nbs/09_report.ipynb #4744c461
@@ -92,13 +119,18 @@ def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in rows]
     return '\n'.join(lines)
 
+# %% ../nbs/09_report.ipynb #118e592a
+def untested_markdown(untested:list[dict]) -> str:
+    "The claims a run left untested, and why, as Markdown lines ('' when there are none)"
+    return ''.join(f"\n\n**Not tested at this profile:** {u['source']}, {u['claim']}: {u['reason']}" for u in untested)
+
 # %% ../nbs/09_report.ipynb #e243aaa5
 class ReportWriter:
     "Collects a report's figures, tables and claims in `out_dir`"
     def __init__(self, out_dir:str|Path, name:str, title:str, **setup):
         self.out, self.name, self.title, self.setup = Path(out_dir), name, title, setup
         self.out.mkdir(parents=True, exist_ok=True)
-        self.claims, self.files, self.t0, self.replicates = [], [], time.time(), {}
+        self.claims, self.files, self.t0, self.replicates, self.untested = [], [], time.time(), {}, []
 
     def table(self, df:pd.DataFrame, stem:str, caption:str='') -> pd.DataFrame:
         "Write `df` as `<stem>.csv` and `<stem>.md`; return it for display"
@@ -114,14 +146,22 @@ class ReportWriter:
         return fig
 
     def claim(self, source:str, claim:str, decision:Decision, cause:str|None=None, whose:str='paper',
-              substituted:str|None=None) -> Claim:
+              substituted:str|None=None, quote:str='', threshold_from:str|None=None) -> Claim:
         ("Record a claim as its `Decision` decides it; `cause` names why a miss missed, where the report knows; "
-         "`whose` is 'ours' for a claim beyond the paper; `substituted` names data standing in for the paper's")
+         "`whose` is 'ours' for a claim beyond the paper; `substituted` names data standing in for the paper's; "
+         "`quote` is the paper's sentence it tests and `threshold_from` where its threshold comes from")
         if not isinstance(decision, Decision):
             raise TypeError(f"a claim is decided by a Decision (neuralrank.verdicts), not {type(decision).__name__}")
-        c = Claim.decided(source, claim, decision, str(self.setup.get('profile', '')), cause, whose, substituted)
+        profile = str(self.setup.get('profile', ''))
+        c = Claim.decided(source, claim, decision, profile, cause, whose, substituted, quote, threshold_from)
         self.claims.append(c)
         return c
+
+    def not_tested(self, source:str, claim:str, reason:str, quote:str='') -> dict:
+        "Record a claim of the paper this run does not test, and why (e.g. a network too small at this profile)"
+        if not reason.strip(): raise ValueError("a claim left untested says why (reason=...)")
+        self.untested.append({'source': source, 'claim': claim, 'quote': quote, 'reason': reason})
+        return self.untested[-1]
 
     def replication(self, replicated:dict, fixed:list|str=()) -> dict:
         "Say which random parts of the report were replicated (part -> how) and which were not"
@@ -137,12 +177,13 @@ class ReportWriter:
         "Write `report.json` and show the verdicts as Markdown"
         d = {'name': self.name, 'title': self.title, 'setup': self.setup, 'files': self.files,
              'replication': self.replicates, 'claims': [asdict(c) | {'held': c.held} for c in self.claims],
+             'not tested': self.untested,
              'seconds': round(time.time() - self.t0, 1)}
         (self.out/'report.json').write_text(json.dumps(d, indent=1, default=str))
         try:
             from IPython.display import Markdown, display
-            display(Markdown(claims_markdown(self.claims)))
-        except ImportError: print(claims_markdown(self.claims))
+            display(Markdown(claims_markdown(self.claims) + untested_markdown(self.untested)))
+        except ImportError: print(claims_markdown(self.claims) + untested_markdown(self.untested))
         return self
 
 # %% ../nbs/09_report.ipynb #d6e4296c
@@ -320,7 +361,7 @@ def _summary(runs:list[ReportRun]) -> str:
 
 # %% ../nbs/09_report.ipynb #9ba72835
 _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause',
-                 'whose', 'substituted', 'per_seed')
+                 'whose', 'substituted', 'per_seed', 'quote', 'threshold_from')
 
 # %% ../nbs/09_report.ipynb #8a1a90c8
 def _stored_claims(r:ReportRun) -> list[Claim]:
@@ -337,6 +378,7 @@ def _report_md(r:ReportRun, out:Path) -> list[str]:
     md += [f"![{f}]({_rel(r.out_dir/f, out)})" for f in files if f.endswith('.png')]
     if r.report.get('replication'): md += ['', replication_markdown(r.report['replication'])]
     if r.claims: md += ['', claims_markdown(_stored_claims(r))]
+    if r.report.get('not tested'): md += [untested_markdown(r.report['not tested']).strip()]
     return md
 
 # %% ../nbs/09_report.ipynb #3f83bfd1
@@ -369,6 +411,7 @@ def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, t
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
         ".held{color:#1a7f37;font-weight:600}.not{color:#cf222e;font-weight:600}.unsure{color:#9a6700;font-weight:600}"
+        ".quote{font-style:italic}"
         "img{max-width:100%;border:1px solid #eee}")
 _CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
 
@@ -392,10 +435,12 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     if r.report.get('replication'):
         h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
     if r.claims:
-        heads = ('source', 'whose', 'claim', 'verdict', '95% interval', 'replicates', 'cause', 'evidence')
+        heads = ('source', 'whose', 'claim', "the paper's sentence", 'verdict', '95% interval', 'replicates',
+                 'threshold from', 'cause', 'evidence')
         h.append('<table>' + _tr(*heads, tag='th'))
-        h += [_tr(e(c.source), e(_whose(c)), e(c.claim), (e(c.verdict), _CLASS[c.verdict]), e(_iv(c)), c.replicates,
-                  e(c.cause or ''), e(c.evidence)) for c in _stored_claims(r)]
+        h += [_tr(e(c.source), e(_whose(c)), e(c.claim), (e(_quoted(c)), 'quote'), (e(c.verdict), _CLASS[c.verdict]),
+                  e(_iv(c)), c.replicates, e(c.threshold_from), e(c.cause or ''), e(c.evidence))
+              for c in _stored_claims(r)]
         h.append('</table>')
     return h
 

@@ -244,8 +244,8 @@ sample_gmm_full, sample_gmm_spherical, sample_max_margin = _boundary('full'), _b
 
 # %% ../nbs/17_sampling.ipynb #619e3abd
 def sample_vas(z, yt, yp, m, rng, bandwidth:float|None=None, **_) -> np.ndarray:
-    ("Variance-aware sampling: `m` latent vectors kept by one streaming pass that swaps out the most redundant under "
-     "a Gaussian kernel")
+    ("Visualization-aware sampling (VAS, Park et al. 2016): `m` latent vectors kept by one streaming pass that "
+     "swaps out the most redundant under a Gaussian kernel")
     order = rng.permutation(len(z))
     x = z[order].astype(np.float64)
     if bandwidth is None:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import kendalltau
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -54,7 +55,9 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
                       epochs:int=5, # passes over (x, y); the paper runs 300 and finds a few enough
                       lr:float=0.05, # Adam learning rate of log phi
                       batch_size:int=256, # minibatch size
-                      seed:int=0, # batch order
+                      seed:int=0, # batch order, and the random start
+                      start:float=0., # spread of the start: log phi ~ N(0, start^2) by `seed` (0: every unit level)
+                      settle:float|None=None, # stop once two epochs' rankings agree this well (Kendall tau); None: all
                       progress:bool=False, # progress bar
                       scaled:bool=False, # multiply the switch by N (not the paper's: it moves the ELBO's optimum)
                      ) -> SwitchResult:
@@ -64,7 +67,9 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
     site, mod = switch_site(model, layer)
     dev, t0 = model_device(model), time.time()
     N = unit_count(model, site, x)
-    log_phi = torch.zeros(N, device=dev, requires_grad=True)
+    g = torch.Generator().manual_seed(seed)
+    spread = check_positive(start, 'start') if start else 0.
+    log_phi = (spread*torch.randn(N, generator=g)).to(dev).requires_grad_(True)
     alpha = torch.full((N,), check_positive(alpha0, 'alpha0'), device=dev)
     opt = torch.optim.Adam([log_phi], lr=check_positive(lr, 'lr'))
     def hook(m, i, o):
@@ -73,7 +78,7 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
     h, was = mod.register_forward_hook(hook), model.training
     params = [p for p in model.parameters() if p.requires_grad]
     for p in params: p.requires_grad_(False)
-    g, losses = torch.Generator().manual_seed(seed), []
+    losses, last = [], None
     try:
         model.eval()
         for _ in progress_bar(progress, iterable=range(check_count(epochs, 'epochs')), desc=f'switch {name}',
@@ -88,9 +93,12 @@ def importance_switch(model:nn.Module, # a trained classifier; its weights are n
                 opt.step()
                 total += loss.item()
             losses.append(total)
+            now = log_phi.detach().cpu().numpy()
+            if settle is not None and last is not None and kendalltau(now, last).statistic >= settle: break
+            last = now
     finally:
         h.remove()
         model.train(was)
         for p in params: p.requires_grad_(True)
     phi = torch.exp(log_phi).detach().cpu().numpy()
-    return SwitchResult(phi/phi.sum(), phi, name, epochs, losses, time.time() - t0)
+    return SwitchResult(phi/phi.sum(), phi, name, len(losses), losses, time.time() - t0)

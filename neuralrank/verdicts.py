@@ -11,8 +11,8 @@ from scipy import stats
 
 # %% auto #0
 __all__ = ['VERDICTS', 'MIN_SEEDS', 'MIN_REPLICATES', 'CAUSES', 'mean_interval', 'verdict_of', 'Decision', 'evidence_of',
-           'decide', 'decide_over_seeds', 'exact', 'normal', 'all_of', 'any_of', 'cause_of', 'subsamples', 'folds',
-           'Resampled', 'resampled']
+           'decide', 'decide_over_seeds', 'exact', 'normal', 'all_of', 'any_of', 'cause_of', 'missed_by_paper_too',
+           'subsamples', 'folds', 'Resampled', 'resampled']
 
 # %% ../nbs/08_verdicts.ipynb #c3f7bef5
 VERDICTS = ('held', 'did not hold', 'inconclusive')
@@ -201,6 +201,7 @@ CAUSES = {
     'replicates': 'too few replicates, or an interval across the threshold: more repeats could decide it',
     'substituted data': "a data set standing in for the paper's (Galaxy Zoo 1 for Galaxy Zoo 2)",
     'deviation': 'a documented deviation of ours from the paper',
+    'implementation': "the same algorithm as the paper's, implemented faster: a timing claim about the paper's code",
     'paper': 'the claim fails at the paper\'s own scale',
 }
 
@@ -220,6 +221,16 @@ def cause_of(d:Decision, # the decision
         return given
     if d.verdict == 'inconclusive' and d.over != 'exact count': return few
     return 'paper' if profile == 'paper' else 'scale'
+
+# %% ../nbs/08_verdicts.ipynb #a0076d68
+def missed_by_paper_too(ours:Decision, # our decision
+                        own:Decision, # the same claim decided on the paper's own numbers
+                       ) -> bool:
+    "Whether every part our decision did not hold (or left undecided) fails on the paper's own numbers too"
+    mine, theirs = (ours.parts or [ours]), (own.parts or [own])
+    if len(mine) != len(theirs): raise ValueError(f"{len(mine)} parts against the paper's {len(theirs)}")
+    missed = [t for m, t in zip(mine, theirs) if not m.held]
+    return bool(missed) and all(t.verdict == 'did not hold' for t in missed)
 
 # %% ../nbs/08_verdicts.ipynb #0c358d34
 def subsamples(n:int, # items to draw from

@@ -214,7 +214,7 @@ def test_rerun_into_old_out_shows_no_stale_results(tmp_path):
     reports = tmp_path/'reports'; reports.mkdir()
     env = {'NEURALRANK_REPORTS': str(reports)}
     _report(reports, 'demo_flaky', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_flaky', 'Flaky')\n"
-                                   "from neuralrank.verdicts import decide\nrw.claim('T', 'it works', decide([1.]*5, detail='first run')); rw.save()")
+                                   "from neuralrank.verdicts import decide\nrw.claim('T', 'it works', decide([1.]*5, detail='first run'), whose='ours'); rw.save()")
     r = cli('reproduce', '--profile', 'smoke', '--out', tmp_path/'out', env=env)
     assert r.returncode == 0 and 'held 1, did not hold 0, inconclusive 0 of 1 claims' in (tmp_path/'out'/'index.md').read_text(), r.stderr
     _report(reports, 'demo_flaky', "raise RuntimeError('broken this time')")

@@ -5,6 +5,7 @@ import nbformat
 import pytest
 from conftest import cli, REPO
 from neuralrank.verdicts import VERDICTS, CAUSES, MIN_SEEDS, mean_interval, verdict_of
+from neuralrank.report import THRESHOLD_FROM
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
            'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6', 'neuralrank_estimators',
@@ -31,6 +32,9 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
             assert '95% interval' in c['evidence'] or 'exact' in c['evidence'], (name, c['evidence'])
             assert (c['cause'] is None) == (c['verdict'] == 'held') and (c['cause'] is None or c['cause'].split(':')[0] in CAUSES), (name, c)
             assert c['whose'] in ('paper', 'ours') and (c['substituted'] is None) == ('galaxy-zoo1' not in c['claim']), (name, c)
+            # the paper's claims quote the sentence they test and say where their threshold comes from; ours quote nothing
+            assert bool(c['quote']) == (c['whose'] == 'paper') and c['threshold_from'].split(':')[0] in THRESHOLD_FROM, (name, c)
+            if c['threshold_from'].startswith('ours') and c['whose'] == 'paper': assert ': ' in c['threshold_from'], (name, c)
             if c['evidence'].count('model seeds on the claim') == 1 and not c['verdict'] == 'held':  # one smoke seed decides nothing
                 assert c['cause'] == 'model seeds' and c['replicates'] == 1 and len(c['per_seed']) == 1, (name, c)
         assert any(f.endswith('.png') for f in rep['files']) and any(f.endswith('.csv') for f in rep['files'])
@@ -70,7 +74,7 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     iv = mean_interval(claims[0]['values'])
     assert math.isnan(claims[0]['interval'][0]) and math.isnan(iv[0])  # one model seed has no interval ...
     assert claims[0]['verdict'] == verdict_of(iv, 0., enough=len(claims[0]['values']) >= MIN_SEEDS) == 'inconclusive'  # ... and decides nothing
-    assert abs(claims[1]['estimate'] - claim_top_within(t).estimate) < 1e-9
+    assert abs(claims[2]['estimate'] - claim_top_within(t).estimate) < 1e-9  # claims[1] is Table 4's out-of-domain claim
     est = smoke_run[0]/'out'/'neuralrank_estimators'
     agree = pd.read_csv(est/'estimators_agreement.csv', index_col=[0, 1])
     claims = json.loads((est/'report.json').read_text())['claims']
@@ -78,14 +82,17 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     assert claims[1]['estimate'] in {hits['silhouette'] - hits[e] for e in hits.index if e != 'silhouette'}  # the part that decided it
     assert all(f'silhouette minus {e}, targets won' in claims[1]['evidence'] for e in hits.index if e != 'silhouette')  # each pair apart
     assert len(agree) == 4*7 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'leep'}
-    from neuralrank.paper_neurons_claims import claim_near_count
+    from neuralrank.paper_neurons_claims import claim_counts
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
     claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
     lenet = t2.loc['LeNet-5, low lr recipe']  # the last recipe's rows decide the count claims
     assert (lenet.lowest <= lenet['error %']).all() and (lenet['error %'] <= lenet.highest).all()
     best = min(('shapley', 'switches'), key=lambda m: lenet.loc[m, 'error %'])
-    flops = next(c for c in claims if '137K FLOPs' in c['claim'])
-    assert flops['verdict'] == claim_near_count(lenet.loc[best, 'multiply-adds'], 137_000, 13_700, 'multiply-adds').verdict
+    counts = next(c for c in claims if '137K FLOPs' in c['claim'])
+    valid = {'parameters': int(lenet.loc[best, 'parameters']), 'multiply-adds': int(lenet.loc[best, 'multiply-adds'])}
+    assert f"valid layout: parameters {valid['parameters']:,} against the paper's 17,000" in counts['evidence']
+    assert counts['verdict'] == claim_counts({'valid': valid}, {'parameters': 17_000, 'multiply-adds': 137_000}).verdict == 'did not hold'
+    assert counts['cause'] == 'paper'  # no layout fits both of the paper's counts
 
 
 def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
@@ -114,7 +121,7 @@ def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
 def test_failing_report_is_named_and_others_still_run(tmp_path):
     reports = tmp_path/'reports'; reports.mkdir()
     for name, code in (('demo_good', "from neuralrank.report import ReportWriter\nrw = ReportWriter(out_dir, 'demo_good', 'Good')\n"
-                                     "from neuralrank.verdicts import decide\nrw.claim('T', 'works', decide([1.]*5)); rw.save()"),
+                                     "from neuralrank.verdicts import decide\nrw.claim('T', 'works', decide([1.]*5), whose='ours'); rw.save()"),
                        ('demo_bad', "raise RuntimeError('this report is broken')")):
         nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'python3'}})
         p = nbformat.v4.new_code_cell("out_dir = 'x'\nprofile = 'smoke'"); p.metadata['tags'] = ['parameters']
