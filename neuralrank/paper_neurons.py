@@ -40,7 +40,6 @@ __all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'LIVE_UNITS', 'VGG
 class NeuronsProfile(Profile):
     "The neuron-ranking paper's sizes at one scale"
     train_size:int|None # training images of Table 1's networks (None: all)
-    epochs:int # LeNet-5 training epochs
     val_n:int|None # validation images behind v(S) for conv1 and the sampled fc1
     exact_n:int|None # validation images for the exact conv2 (2^20) and fc2 (2^25) values
     permutations:int # fc1: sampled orders (the budget)
@@ -63,22 +62,22 @@ class NeuronsProfile(Profile):
 # %% ../nbs/22_paper_neurons.ipynb #1e3cc698
 PROFILES = {
     'smoke': NeuronsProfile(name='smoke', description="the machinery in minutes", eval_n=300, replicates=2,
-                            train_size=1000, epochs=1, val_n=200, exact_n=16, permutations=40, switch_n=1000,
+                            train_size=1000, val_n=200, exact_n=16, permutations=40, switch_n=1000,
                             switch_epochs=1, retrain_epochs=1, patience=1,
                             vgg_div=16, vgg_train_size=500, vgg_epochs=1, vgg_val_n=100, vgg_switch_epochs=1,
                             curve_points=5, authors_epochs=2, lenet_train_size=1000),
     'quick': NeuronsProfile(name='quick', seeds=3, description="a 2-core laptop CPU", eval_n=2000, replicates=5,
-                            train_size=8000, epochs=3, val_n=1000, exact_n=1000, permutations=200, switch_n=5000,
+                            train_size=8000, val_n=1000, exact_n=1000, permutations=200, switch_n=5000,
                             switch_epochs=30, retrain_epochs=6, patience=3,
                             vgg_div=8, vgg_train_size=10000, vgg_epochs=8, vgg_val_n=500, vgg_switch_epochs=1,
                             curve_points=9, authors_epochs=15),
     'full': NeuronsProfile(name='full', seeds=3, description="full training sets, a few epochs: an evening on a CPU",
-                           eval_n=None, replicates=5, train_size=55000, epochs=3, val_n=2000, exact_n=300,
+                           eval_n=None, replicates=5, train_size=55000, val_n=2000, exact_n=1000,
                            permutations=500, switch_n=20000, switch_epochs=30, retrain_epochs=5, patience=2,
                            vgg_div=8, vgg_train_size=45000, vgg_epochs=4, vgg_val_n=1000, vgg_switch_epochs=1,
                            curve_points=9, authors_epochs=20),
     'paper': NeuronsProfile(name='paper', seeds=3, description='full data: a GPU', eval_n=None, train_size=55000,
-                            epochs=10, val_n=None, exact_n=None, permutations=2000, switch_n=None, switch_epochs=30,
+                            val_n=None, exact_n=None, permutations=2000, switch_n=None, switch_epochs=30,
                             retrain_epochs=60, patience=5,
                             vgg_div=1, vgg_train_size=45000, vgg_epochs=60, vgg_val_n=None, vgg_switch_epochs=10,
                             curve_points=None, authors_epochs=60),
