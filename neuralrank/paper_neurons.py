@@ -14,7 +14,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .zoo import ModelSpec
-from .data import load_split
+from .data import load_split, subset
 from .models import VGG16_WIDTHS, layer_outputs
 from .papers import Profile, Paper
 from .shapley import shapley_values, fold_cut
@@ -29,9 +29,9 @@ from .verdicts import subsamples
 __all__ = ['PROFILES', 'LAYERS', 'AUTHORS_ACCURACY', 'TOP_K', 'LIVE_UNITS', 'VGG_LAYERS', 'CIFAR10_STATS', 'PAPER_TABLE1',
            'LENET_TARGET', 'PAPER_VGG_TARGET', 'PAPER_TABLE2', 'CHEAP_RANKINGS', 'PAPER', 'NeuronsProfile',
            'lenet_spec', 'authors_spec', 'validation_split', 'vgg_widths', 'vgg_spec', 'zoo_specs', 'overlap_p',
-           'tie_order', 'boundary_ties', 'agreement', 'paper_agreement', 'rank_layers', 'agreement_table',
-           'switch_seeds', 'switch_replicates', 'replicate_agreements', 'vgg_target', 'cheap_scores', 'lenet_scores',
-           'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds',
+           'tie_order', 'boundary_ties', 'agreement', 'paper_agreement', 'layer_shapley', 'rank_layers',
+           'agreement_table', 'switch_seeds', 'switch_replicates', 'replicate_agreements', 'vgg_target', 'cheap_scores',
+           'lenet_scores', 'vgg_scores', 'removal_curves', 'curve_area', 'removable_units', 'at_target', 'over_seeds',
            'compression_row', 'compression_over_seeds', 'pruned_specs', 'error_tables', 'fold_curves', 'filter_maps',
            'filter_strengths', 'map_roughness', 'filter_roughness']
 
@@ -102,14 +102,20 @@ def authors_spec(p:NeuronsProfile, dataset:str, seed:int=0) -> ModelSpec:
                      patience=3, holdout=0.1)
 
 # %% ../nbs/22_paper_neurons.ipynb #59326bfc
-def validation_split(spec:ModelSpec, n:int|None, root=None) -> tuple:
+def validation_split(spec:ModelSpec, n:int|None, root=None,
+                     draw:int|None=None, # seed of the n drawn from the pool (None: the network's own seed)
+                    ) -> tuple:
     ("n training images (seeded; None: all) outside the network's own training subset: v(S) is measured on images it "
      "never saw, and not on the test images its error is reported on")
     if spec.train_size is None:
         raise ValueError(f"{spec.label} trained on the whole training split: no validation "
                          "images are left; give it a train_size")
-    return load_split(spec.dataset, train=True, classes=spec.classes, root=root, limit=n, seed=spec.seed,
+    if draw is None:
+        return load_split(spec.dataset, train=True, classes=spec.classes, root=root, limit=n, seed=spec.seed,
+                          outside=spec.train_size)
+    pool = load_split(spec.dataset, train=True, classes=spec.classes, root=root, seed=spec.seed,
                       outside=spec.train_size)
+    return subset(*pool, n, draw)
 
 # %% ../nbs/22_paper_neurons.ipynb #123758bc
 VGG_LAYERS = tuple(f'conv{i}' for i in range(1, 14)) + ('fc1', 'fc2')
@@ -201,21 +207,27 @@ def _to_logits(net, layer, x) -> bool:
     return cut is not None and (cut.output or (not cut.tail and unit_count(net, layer, x) <= 20))
 
 # %% ../nbs/22_paper_neurons.ipynb #61e5a694
-def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
-    "layer -> (ShapleyResult, SwitchResult) for the four layers of a LeNet-5"
-    (x, y), (xt, yt) = val, train
+def layer_shapley(net, p:NeuronsProfile, val:tuple, seed:int=0, progress:bool=False) -> dict:
+    "layer -> ShapleyResult for the four layers of a LeNet-5, on the validation images `val`"
+    x, y = val
     out = {}
     for layer in LAYERS:
         if layer == 'fc1':
-            sh = shapley_values(net, layer, x, y, method='permutation', permutations=p.permutations, seed=seed,
-                                progress=progress)
+            out[layer] = shapley_values(net, layer, x, y, method='permutation', permutations=p.permutations, seed=seed,
+                                        progress=progress)
         else:
             n = len(y) if layer == 'conv1' or _to_logits(net, layer, x) else (p.exact_n or len(y))
-            sh = shapley_values(net, layer, x[:n], y[:n], progress=progress)
-        sw = importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed, start=p.switch_start,
-                               settle=p.switch_settle, progress=progress)
-        out[layer] = (sh, sw)
+            out[layer] = shapley_values(net, layer, x[:n], y[:n], progress=progress)
     return out
+
+# %% ../nbs/22_paper_neurons.ipynb #141e0656
+def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
+    "layer -> (ShapleyResult, SwitchResult) for the four layers of a LeNet-5"
+    xt, yt = train
+    sh = layer_shapley(net, p, val, seed, progress)
+    return {layer: (sh[layer], importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed,
+                                                 start=p.switch_start, settle=p.switch_settle, progress=progress))
+            for layer in LAYERS}
 
 # %% ../nbs/22_paper_neurons.ipynb #6cefc37e
 def agreement_table(rankings:dict, seed:int=0) -> pd.DataFrame:
@@ -243,12 +255,14 @@ def switch_replicates(net, p:NeuronsProfile, train:tuple, seeds:list, progress:b
                                   settle=p.switch_settle, progress=progress) for s in seeds] for l in LAYERS}
 
 # %% ../nbs/22_paper_neurons.ipynb #84ff66cb
-def replicate_agreements(rankings:dict, switches:dict, seed:int=0) -> list[pd.DataFrame]:
-    ("One `agreement_table` per switch initialisation: `rankings` (dataset, layer) -> (shapley, _); `switches` "
+def replicate_agreements(rankings:dict, switches:dict, seed:int=0,
+                         shapleys:dict|None=None, # (dataset, layer) -> [shapley, ...] per replicate (None: fixed)
+                        ) -> list[pd.DataFrame]:
+    ("One `agreement_table` per replicate: `rankings` (dataset, layer) -> (shapley, _); `switches` "
      "(dataset, layer) -> [switch, ...]; ties broken afresh in each")
     n = min(len(v) for v in switches.values())
-    return [agreement_table({k: (sh, switches[k][j]) for k, (sh, _) in rankings.items()},
-                            seed + 2*j) for j in range(n)]
+    sh = lambda k, j: rankings[k][0] if shapleys is None else shapleys[k][j]
+    return [agreement_table({k: (sh(k, j), switches[k][j]) for k in rankings}, seed + 2*j) for j in range(n)]
 
 # %% ../nbs/22_paper_neurons.ipynb #52253a65
 LENET_TARGET = {'conv1': 5, 'conv2': 7, 'fc1': 45, 'fc2': 20}

@@ -37,7 +37,7 @@ def pooled_overlap_p(overlaps, units, ks) -> float:
     return float(dist[int(sum(overlaps)):].sum())
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #71835c09
-SWITCH_STARTS = 'switch initialisations' # what one replicate of Table 1 inside a model seed is
+SWITCH_STARTS = 'replicates (a switch start and a validation draw each)' # one replicate of Table 1 inside a model seed
 
 # %% ../nbs/23_paper_neurons_claims.ipynb #8725ef47
 def by_seed(replicates) -> list[list]:
