@@ -17,7 +17,7 @@ from .zoo import ModelSpec
 from .data import load_split, subset
 from .models import VGG16_WIDTHS, layer_outputs
 from .papers import Profile, Paper
-from .shapley import shapley_values, fold_cut
+from .shapley import paper_removal, shapley_values, fold_cut
 from .switches import importance_switch
 from .units import unit_count
 from .neurons import unit_scores
@@ -207,24 +207,29 @@ def _to_logits(net, layer, x) -> bool:
     return cut is not None and (cut.output or (not cut.tail and unit_count(net, layer, x) <= 20))
 
 # %% ../nbs/22_paper_neurons.ipynb #61e5a694
-def layer_shapley(net, p:NeuronsProfile, val:tuple, seed:int=0, progress:bool=False) -> dict:
+def layer_shapley(net, p:NeuronsProfile, val:tuple, seed:int=0, progress:bool=False,
+                  removal:str='mask', # 'mask': a unit's block output zeroed; 'paper': `paper_removal`
+                 ) -> dict:
     "layer -> ShapleyResult for the four layers of a LeNet-5, on the validation images `val`"
+    if removal not in ('mask', 'paper'): raise ValueError(f"removal must be 'mask' or 'paper', got {removal!r}")
     x, y = val
     out = {}
     for layer in LAYERS:
+        m = paper_removal(net, layer, x) if removal == 'paper' else net
         if layer == 'fc1':
-            out[layer] = shapley_values(net, layer, x, y, method='permutation', permutations=p.permutations, seed=seed,
+            out[layer] = shapley_values(m, layer, x, y, method='permutation', permutations=p.permutations, seed=seed,
                                         progress=progress)
         else:
-            n = len(y) if layer == 'conv1' or _to_logits(net, layer, x) else (p.exact_n or len(y))
-            out[layer] = shapley_values(net, layer, x[:n], y[:n], progress=progress)
+            n = len(y) if layer == 'conv1' or _to_logits(m, layer, x) else (p.exact_n or len(y))
+            out[layer] = shapley_values(m, layer, x[:n], y[:n], progress=progress)
     return out
 
 # %% ../nbs/22_paper_neurons.ipynb #141e0656
-def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False) -> dict:
-    "layer -> (ShapleyResult, SwitchResult) for the four layers of a LeNet-5"
+def rank_layers(net, p:NeuronsProfile, val:tuple, train:tuple, seed:int=0, progress:bool=False,
+                removal:str='mask') -> dict:
+    "layer -> (ShapleyResult, SwitchResult) for the four layers of a LeNet-5 (`removal`: see `layer_shapley`)"
     xt, yt = train
-    sh = layer_shapley(net, p, val, seed, progress)
+    sh = layer_shapley(net, p, val, seed, progress, removal)
     return {layer: (sh[layer], importance_switch(net, layer, xt, yt, epochs=p.switch_epochs, seed=seed,
                                                  start=p.switch_start, settle=p.switch_settle, progress=progress))
             for layer in LAYERS}

@@ -18,8 +18,9 @@ from .checks import InputError, check_count, check_inputs
 
 # %% auto #0
 __all__ = ['shapley_from_values', 'Cut', 'leaves_through', 'cut_at', 'unit_contributions', 'pool_plan', 'window_major',
-           'as_linear', 'fold_cut', 'fast_coalition_values', 'output_shapley', 'block_shape', 'all_coalition_counts',
-           'ShapleyResult', 'check_exact_memory', 'check_exact', 'shapley_values', 'shapley_cost']
+           'as_linear', 'fold_cut', 'Shift', 'paper_removal', 'fast_coalition_values', 'output_shapley', 'block_shape',
+           'all_coalition_counts', 'ShapleyResult', 'check_exact_memory', 'check_exact', 'shapley_values',
+           'shapley_cost']
 
 # %% ../nbs/13_shapley.ipynb #42d10c85
 def _size_weights(N:int) -> np.ndarray:
@@ -200,6 +201,52 @@ def fold_cut(model:nn.Module, layer:int|str, x:torch.Tensor) -> Cut|None:
     if not _foldable(cut.tail[r:], h[0].numel()): return cut
     return Cut(cut.head, cut.skip, cut.linear,
                [*cut.tail[:r], nn.Flatten(), as_linear(cut.tail[r:], tuple(h.shape[1:]))])
+
+# %% ../nbs/13_shapley.ipynb #d8376638
+class Shift(nn.Module):
+    "Adds a constant map to its input (the constant a removed unit's block outputs, negated)"
+    def __init__(self, c:torch.Tensor):
+        super().__init__()
+        self.register_buffer('c', c)
+    def forward(self, x): return x + self.c
+
+# %% ../nbs/13_shapley.ipynb #9e6e2288
+@torch.no_grad()
+def paper_removal(model:nn.Module, # a classifier; it is not changed
+                  layer:int|str, # the layer whose units are removed
+                  x:torch.Tensor, # any input (its first row is run)
+                 ) -> nn.Module:
+    ("The model whose masked units behave as the paper's removal (weights and bias zeroed): the model itself where "
+     "nothing with a shift follows the weights inside the block, else a shifted copy")
+    name, block = layer_module(model, layer)
+    site = next((m for m in block.modules() if isinstance(m, (nn.Conv2d, nn.Linear))), None)
+    if site is None or not any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in block.modules()): return model
+    if not isinstance(block, nn.Sequential):
+        raise InputError(f"{name}: the paper's removal needs an nn.Sequential block")
+    seen, was = {}, model.training
+    h1 = site.register_forward_hook(lambda m, i, o: torch.zeros_like(o))
+    h2 = block.register_forward_hook(lambda m, i, o: seen.update(c=o[0].detach().clone()))  # returns None
+    try: model.eval()(x[:1].to(model_device(model)))
+    finally:
+        for h in (h1, h2): h.remove()
+        model.train(was)
+    c = seen['c']
+    new = copy.deepcopy(model)
+    _, nblock = layer_module(new, layer)
+    nblock.append(Shift(-c))
+    cut = cut_at(new, layer)
+    if cut is None or not all(isinstance(m, (nn.Flatten, nn.Dropout, nn.Identity)) for m in cut.skip):
+        raise InputError(f"{name}: the paper's removal needs a dense or convolutional layer next, after reshapes only")
+    g = _run(cut.skip, c[None])
+    lin = cut.linear
+    if lin.bias is None: lin.bias = nn.Parameter(torch.zeros(lin.weight.shape[0], device=c.device))
+    if isinstance(lin, nn.Linear): lin.bias += lin.weight @ g.flatten()
+    else:
+        flat = g[0].flatten(1)
+        if lin.padding != (0, 0) or not torch.allclose(flat, flat[:, :1].expand_as(flat)):
+            raise InputError(f"{name}: the paper's removal into a convolution needs a constant map and no padding")
+        lin.bias += lin.weight.sum((2, 3)) @ flat[:, 0]
+    return new.train(was)
 
 # %% ../nbs/13_shapley.ipynb #fc9f4afd
 def _chunks(n:int, per_row:int, budget:int) -> int: return max(1, min(n, budget // max(per_row, 1)))
