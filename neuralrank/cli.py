@@ -19,12 +19,13 @@ from tqdm.auto import tqdm
 from .checks import (InputError, MissingInputError, is_path_like, check_classes, check_positive,
                                check_target, check_read_dir, check_write_dir, check_count, check_layer,
                                check_layer_arg)
-from .data import (DataNotFoundError, load_split, dataset_aliases, DATASETS, user_cache_dir, class_names,
+from .data import (DataNotFoundError, dataset_missing, load_split, dataset_aliases, DATASETS, user_cache_dir,
+                             class_names,
                              image_folder_files, image_folder_split, data_root as default_data_root)
 from .zoo import ModelZoo, ModelSpec, CorruptCheckpointError
 from .store import atomic_write
 from .rank import neural_rank
-from .report import ReportRun, find_reports, write_index, verdict_counts, build_docs
+from .report import ReportRun, find_reports, write_index, verdict_counts, build_docs, missing_data
 from .papers import Paper, registered_papers, paper_of
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
@@ -489,13 +490,16 @@ class Console:
         if self.bar is not None: self.bar.close()
 
 # %% ../nbs/28_cli.ipynb #4c3d5727
-def _zoo_plan(plan, profile:str, seed:int, seeds:int|None=None) -> list:
-    "(paper, profile, its specs over all model seeds) for every planned paper that uses zoo models"
+def _zoo_plan(plan, profile:str, seed:int, seeds:int|None=None, options:dict|None=None, root=None) -> list:
+    ("(paper, profile, the specs it can train over all model seeds, data set -> why it is missing) for every planned "
+     "paper that uses zoo models; `options`: each paper's, resolved")
     out = []
     for paper, _ in plan:
         if paper is None: continue
         p = paper.profile(profile)
-        if specs := paper.all_specs(p, seed, seeds): out.append((paper, p, specs))
+        specs = paper.all_specs(p, seed, seeds, (options or {}).get(paper.name))
+        missing = {d: why for d in dict.fromkeys(s.dataset for s in specs) if (why := dataset_missing(d, root))}
+        if specs: out.append((paper, p, [s for s in specs if s.dataset not in missing], missing))
     return out
 
 # %% ../nbs/28_cli.ipynb #e51fec37
@@ -516,7 +520,10 @@ def _train_zoo(zplan, device:str, zoo_dir:Path, data_root:str, console:Console, 
     ("Train every model the planned papers need on the executor (what is stored is only checked); paper title "
      "-> its zoo table")
     tables = {}
-    for paper, p, specs in zplan:
+    for paper, p, specs, missing in zplan:
+        for d, why in missing.items():
+            console.done(f"zoo: {paper.name}'s models on {d} are not trained, and their claims not run: {why}",
+                         step=False)
         zoo = ModelZoo(zoo_dir, device='cpu', eval_limit=p.eval_n, progress=False, data_root=data_root)
         todo = [s for s in specs if not zoo.has(s)]
         console.done(f"zoo {zoo_dir}: {len(specs)} models for {paper.name} ({p.name} profile), {len(todo)} to "
@@ -555,8 +562,10 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
     zoo_dir = check_write_dir(zoo_dir or user_cache_dir()/'zoo', '--zoo')
     root = str(default_data_root(data_root).resolve())
     out.mkdir(parents=True, exist_ok=True)
-    t0, zplan = time.time(), _zoo_plan(plan, profile, seed, seeds)
-    n_train = sum(not ModelZoo(zoo_dir, device='cpu', progress=False).has(s) for _, _, specs in zplan for s in specs)
+    opts = {p.name: p.option_values(options, root) for p, _ in plan if p is not None}  # resolved once for the run
+    t0, zplan = time.time(), _zoo_plan(plan, profile, seed, seeds, opts, root)
+    stored = ModelZoo(zoo_dir, device='cpu', progress=False)
+    n_train = sum(not stored.has(s) for _, _, specs, _ in zplan for s in specs)
     console = Console(n_train + sum(len(nbs) for _, nbs in plan), progress)
     ex = executor(cluster)
     on = str(dev) if cluster is None else device  # a cluster's workers resolve 'auto' themselves
@@ -567,7 +576,7 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
                       progress=False)
         for paper, nbs in plan:
             console.doing(f"{len(nbs)} reports of {paper.name if paper else 'no paper'} on {ex.name}")
-            runs = run_reports(ex, nbs, out, params | (paper.option_values(options) if paper else {}),
+            runs = run_reports(ex, nbs, out, params | (opts[paper.name] if paper else {}),
                                done=lambda r: console.done(_report_line(r)), gpu=on.startswith('cuda'))
             groups.append((paper.title if paper else 'Other reports', runs))
     finally:
@@ -576,7 +585,8 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
     counts = {p.name: len(p.seed_list(profile, seed, seeds)) for p, _ in plan if p is not None}
     seed_note = (next(iter(counts.values())) if len(set(counts.values())) == 1
                  else ', '.join(f"{k} {v}" for k, v in counts.items())) if counts else seeds
-    header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **(options or {}),
+    chosen = {k: v for o in opts.values() for k, v in o.items()}  # each paper's options, as the run resolved them
+    header = {'profile': profile, 'device': str(dev), 'seed': seed, 'model seeds': seed_note, **chosen,
               'zoo training (s)': round(t_zoo, 1),
               'total (s)': round(time.time() - t0, 1), 'torch': torch.__version__, 'cpus': os.cpu_count(),
               'machine': platform.machine(), 'date': time.strftime('%Y-%m-%d %H:%M')}
@@ -586,7 +596,9 @@ def reproduce(profile:str='quick', # a profile every chosen paper defines: smoke
 # %% ../nbs/28_cli.ipynb #cb6b14f2
 def _reproduce_parser(sub):
     papers = registered_papers().values()
-    r = sub.add_parser('reproduce', help='run the report notebooks (paper tables and figures) and write an index')
+    r = sub.add_parser('reproduce', help='run the report notebooks (paper tables and figures) and write an index',
+                       epilog="exit status: 0 every report ran; 1 a report failed; 3 the reports ran, but claims on a "
+                              "data set the data root lacks were not run (the index says which, and how to get it)")
     profiles = list(dict.fromkeys(k for p in papers for k in p.profiles))
     r.add_argument('--profile', default='quick', choices=profiles,
                    help=f"scale: {', '.join(profiles)} (default quick)")
@@ -805,7 +817,11 @@ def _cmd_reproduce(args) -> int:
     failed = [r.name for r in runs if not r.ok]
     print(f"index: {index}", file=sys.stderr)
     if failed: print(f"neuralrank: {len(failed)} report(s) failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    lost = missing_data(runs)
+    for d, why in lost.items():
+        n = sum(u.get('data') == d for r in runs for u in r.not_run)
+        print(f"neuralrank: {n} claims not run: {why}", file=sys.stderr)
+    return 1 if failed else 3 if lost else 0
 
 # %% ../nbs/28_cli.ipynb #1b4a9c6d
 _ERRORS = (InputError, ValueError, FileNotFoundError, IndexError, KeyError, CorruptCheckpointError, DataNotFoundError,

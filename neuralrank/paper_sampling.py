@@ -12,18 +12,19 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .data import load_split
+from .data import load_split, dataset_missing, data_root as default_data_root
 from .zoo import ModelSpec
-from .papers import Profile, Paper
+from .papers import Profile, Paper, Option
+from .report import show_markdown
 from .sampling import sample, TECHNIQUES, FIXED_SIZE, FIT_N, boundary_ratios, clear_fits
 from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
 
 # %% auto #0
-__all__ = ['PROFILES', 'DATASETS_USED', 'STANDS_IN', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4',
-           'PAPER', 'SamplingProfile', 'sampling_spec', 'zoo_specs', 'DiagnosisSetup', 'network_setup',
-           'diagnosis_setup', 'report_setups', 'setup_table', 'replication', 'evaluate_sizes', 'evaluate_matched',
-           'summarise', 'evaluate_k', 'evaluate_j', 'end_positions', 'time_techniques', 'wrong_shares', 'paper_share',
-           'allocation_table']
+__all__ = ['PROFILES', 'GALAXY_DATA', 'STANDS_IN', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4',
+           'PAPER', 'SamplingProfile', 'sampling_spec', 'galaxy_dataset', 'zoo_specs', 'DiagnosisSetup',
+           'network_setup', 'diagnosis_setup', 'report_datasets', 'galaxy_note', 'report_setups', 'setup_table',
+           'replication', 'evaluate_sizes', 'evaluate_matched', 'summarise', 'evaluate_k', 'evaluate_j',
+           'end_positions', 'time_techniques', 'wrong_shares', 'paper_share', 'allocation_table']
 
 # %% ../nbs/25_paper_sampling.ipynb #493403f6
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +35,8 @@ class SamplingProfile(Profile):
     mnist_test:int|None # MNIST test images sampled from (None: all 10,000)
     galaxy_train:int|None # Galaxy Zoo 1 training images (None: all 1,478)
     galaxy_epochs:int
+    gz2_train:int|None # Galaxy Zoo 2 training images (None: all that `GZ2_RULE` labels, less the 2,118 test images)
+    gz2_epochs:int
     galaxy_widths:tuple # the four convolutions' filters
     fracs:tuple # sample sizes of Figure 4
     ks:tuple # top-K sizes of Figure 5
@@ -41,47 +44,63 @@ class SamplingProfile(Profile):
     timing_repeats:int # runs per technique behind Figure 7
 
 # %% ../nbs/25_paper_sampling.ipynb #53cee87f
-# the networks train in seconds: 5 model seeds, whose sampling seeds (replicates) cost what 3 x 10 did at quick
+# the networks train in seconds: 5 model seeds, whose sampling seeds (replicates) cost what 3 x 10 did at quick;
+# Galaxy Zoo 2's training images are capped where all of them would take longer than the rest of the run
 PROFILES = {
     'smoke': SamplingProfile(name='smoke', description="the machinery in minutes", eval_n=300, mnist_train=1000,
-                             mnist_epochs=1, mnist_test=600, galaxy_train=300, galaxy_epochs=1,
-                             galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2, ks=(1, 5, 10),
-                             js=(0., 0.5, 1.), timing_repeats=1),
+                             mnist_epochs=1, mnist_test=600, galaxy_train=300, galaxy_epochs=1, gz2_train=300,
+                             gz2_epochs=1, galaxy_widths=(8, 8, 16, 16), fracs=(0.05, 0.2), replicates=2,
+                             ks=(1, 5, 10), js=(0., 0.5, 1.), timing_repeats=1),
     'quick': SamplingProfile(name='quick', seeds=5, description="a 2-core laptop CPU", eval_n=2000, mnist_train=8000,
-                             mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20,
-                             galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=6,
-                             ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                             mnist_epochs=3, mnist_test=None, galaxy_train=None, galaxy_epochs=20, gz2_train=5000,
+                             gz2_epochs=6, galaxy_widths=(16, 32, 64, 64), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
+                             replicates=6, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'full': SamplingProfile(name='full', seeds=5, description="full training sets, a few epochs: an evening on a CPU",
                             eval_n=None, mnist_train=None, mnist_epochs=3, mnist_test=None, galaxy_train=None,
-                            galaxy_epochs=20, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
-                            replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                            galaxy_epochs=20, gz2_train=20000, gz2_epochs=10, galaxy_widths=(32, 64, 128, 192),
+                            fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10, ks=(1, 2, 5, 10, 20, 50, 100),
+                            js=(0., .25, .5, .75, 1.), timing_repeats=5),
     'paper': SamplingProfile(name='paper', seeds=5, description='full data: a GPU', eval_n=None, mnist_train=None,
-                             mnist_epochs=10, mnist_test=None, galaxy_train=None, galaxy_epochs=30,
-                             galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8), replicates=10,
-                             ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.), timing_repeats=5),
+                             mnist_epochs=10, mnist_test=None, galaxy_train=None, galaxy_epochs=30, gz2_train=None,
+                             gz2_epochs=30, galaxy_widths=(32, 64, 128, 192), fracs=(0.05, 0.1, 0.2, 0.4, 0.8),
+                             replicates=10, ks=(1, 2, 5, 10, 20, 50, 100), js=(0., .25, .5, .75, 1.),
+                             timing_repeats=5),
 }
-DATASETS_USED = ('mnist', 'galaxy-zoo1')
+GALAXY_DATA = ('galaxy-zoo2', 'galaxy-zoo1') # the paper's, and the one that stands in for it
 # data standing in for the paper's: its claims on them are counted apart, whether they hold or not
 STANDS_IN = {'galaxy-zoo1': 'Galaxy Zoo 1 for Galaxy Zoo 2'}
-LAYERS = {'mnist': ['conv1', 'conv2', 'fc1', 'fc2'], 'galaxy-zoo1': ['conv1', 'conv2', 'conv3', 'conv4', 'fc1']}
-LATENT = {'mnist': 'fc2', 'galaxy-zoo1': 'fc1'}
+_GALAXY_LAYERS = ['conv1', 'conv2', 'conv3', 'conv4', 'fc1']
+LAYERS = {'mnist': ['conv1', 'conv2', 'fc1', 'fc2'], **dict.fromkeys(GALAXY_DATA, _GALAXY_LAYERS)}
+LATENT = {'mnist': 'fc2', **dict.fromkeys(GALAXY_DATA, 'fc1')}
 # post-ReLU outputs
-NEURON_TENSORS = {'mnist': {'conv1': 'conv1.2', 'conv2': 'conv2.2', 'fc1': 'fc1.2', 'fc2': 'fc2.1'}, 'galaxy-zoo1': {}}
+NEURON_TENSORS = {'mnist': {'conv1': 'conv1.2', 'conv2': 'conv2.2', 'fc1': 'fc1.2', 'fc2': 'fc2.1'},
+                  **dict.fromkeys(GALAXY_DATA, {})}
 RANDOM_TECHNIQUES = ('random', 'stratified_cm', 'latent_grid')
 
 # %% ../nbs/25_paper_sampling.ipynb #a8cc8ea2
 def sampling_spec(p:SamplingProfile, dataset:str, seed:int=0) -> ModelSpec:
-    "The paper's network for `dataset` at a profile's size"
+    "The paper's network for `dataset` (MNIST or one of `GALAXY_DATA`) at a profile's size"
     if dataset == 'mnist':
         return ModelSpec('mnist', arch='lenet5bn', seed=seed, epochs=p.mnist_epochs, train_size=p.mnist_train)
-    return ModelSpec('galaxy-zoo1', arch='galaxy', seed=seed, options={'widths': p.galaxy_widths},
-                     epochs=p.galaxy_epochs,
-                     train_size=p.galaxy_train, batch_size=32)
+    gz2 = dataset == 'galaxy-zoo2'
+    return ModelSpec(dataset, arch='galaxy', seed=seed, options={'widths': p.galaxy_widths},
+                     epochs=p.gz2_epochs if gz2 else p.galaxy_epochs,
+                     train_size=p.gz2_train if gz2 else p.galaxy_train, batch_size=32)
+
+# %% ../nbs/25_paper_sampling.ipynb #0c251dd7
+def galaxy_dataset(choice:str='auto', # 'auto', or one of `GALAXY_DATA`
+                   root=None, # the data root (None: `data_root()`)
+                  ) -> str:
+    ("The galaxy data a run uses: the one chosen, or for 'auto' Galaxy Zoo 2 where the data root holds it, else "
+     "Galaxy Zoo 1 where it holds that, else Galaxy Zoo 2 (so that what is missing is the paper's data)")
+    if choice != 'auto': return choice
+    here = lambda d: dataset_missing(d, root, download=False) is None
+    return 'galaxy-zoo1' if here('galaxy-zoo1') and not here('galaxy-zoo2') else 'galaxy-zoo2'
 
 # %% ../nbs/25_paper_sampling.ipynb #eae66f2e
-def zoo_specs(p:SamplingProfile, seed:int=0) -> list[ModelSpec]:
-    "The networks the paper's reports use"
-    return [sampling_spec(p, d, seed) for d in DATASETS_USED]
+def zoo_specs(p:SamplingProfile, seed:int=0, galaxy_data:str='auto') -> list[ModelSpec]:
+    "The networks the paper's reports use: LeNet-5-BN on MNIST and the galaxy network on `galaxy_dataset(galaxy_data)`"
+    return [sampling_spec(p, d, seed) for d in ('mnist', galaxy_dataset(galaxy_data))]
 
 # %% ../nbs/25_paper_sampling.ipynb #8d448d85
 @dataclass
@@ -127,14 +146,35 @@ def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_roo
     return network_setup(zoo.get(spec), x, y, spec.dataset, spec.n_classes, spec.seed, progress)
 
 # %% ../nbs/25_paper_sampling.ipynb #435880d1
+def report_datasets(r) -> tuple[str, str]:
+    "The data sets a report samples: MNIST and the galaxy data its `galaxy_data` option chose"
+    return 'mnist', r.options['galaxy_data']
+
+# %% ../nbs/25_paper_sampling.ipynb #59668297
+def galaxy_note(g:str, # the galaxy data chosen
+                root, # the data root
+                here:list, # the data sets the root holds
+               ) -> str:
+    "One line for a report: which galaxy data it samples, and why"
+    if g not in here: return f"Galaxy data: `{g}`. **Not found in the data root: its parts are not run.**"
+    if g not in STANDS_IN: return f"Galaxy data: `{g}`, the paper's own."
+    why = 'not in the data root' if dataset_missing('galaxy-zoo2', root, False) else 'in the data root, not chosen'
+    return f"Galaxy data: `{g}`, standing in for the paper's (Galaxy Zoo 2: {why})."
+
+# %% ../nbs/25_paper_sampling.ipynb #b101776d
 def report_setups(r) -> dict:
-    ("dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), both of the paper's data "
-     "sets; each (data set, seed) is one task on the report's executor")
-    jobs = [(d, s) for d in DATASETS_USED for s in r.seeds]
+    ("dataset -> a `DiagnosisSetup` per model seed, for a report (`start_report`'s result), for each of its data sets "
+     "the data root holds (a missing one is recorded, and its claims are not run); each (data set, seed) is one task")
+    here = []
+    for d in report_datasets(r):
+        if (why := dataset_missing(d, r.data_root)) is None: here.append(d)
+        else: r.data_missing(d, why)
+    show_markdown(galaxy_note(report_datasets(r)[1], r.data_root, here))
+    jobs = [(d, s) for d in here for s in r.seeds]
     setups = r.executor.map(diagnosis_setup,
                             [(r.zoo, sampling_spec(r.profile, d, s), r.profile, r.seed, r.data_root, r.progress)
                                               for d, s in jobs])
-    return {d: [x for (e, _), x in zip(jobs, setups) if e == d] for d in DATASETS_USED}
+    return {d: [x for (e, _), x in zip(jobs, setups) if e == d] for d in here}
 
 # %% ../nbs/25_paper_sampling.ipynb #623df0ab
 def setup_table(r, setups:dict) -> pd.DataFrame:
@@ -327,4 +367,8 @@ PAPER = Paper(
              'sampling_table4': 'Table IV: right and wrong predictions in each 5% sample',
              'sampling_figure5': 'Figure 5: S1 precision against K for 5% samples',
              'sampling_figure6': 'Figure 6: the tuning factor j of the GMM and MaxMargin samples',
-             'sampling_figure7': 'Figure 7: time to create a 5% sample'})
+             'sampling_figure7': 'Figure 7: time to create a 5% sample'},
+    options={'galaxy_data': Option('auto', ('auto', *GALAXY_DATA), "the galaxy data: galaxy-zoo2 (the paper's), "
+                                   "galaxy-zoo1, or auto: galaxy-zoo2 where the data root holds it (default auto)",
+                                   resolve=galaxy_dataset)},
+    zoo_options=('galaxy_data',))

@@ -182,6 +182,8 @@ def claim_exemplars_core(ends:pd.DataFrame, # `end_positions` rows
                         ) -> Decision:
     "Each technique's exemplar end lies nearer its cluster's centroid than the cluster's median item (relative < 1)"
     tab = ends[ends.end == 'exemplar'].pivot_table(index='seed', columns='technique', values='relative distance')
+    if tab.empty:  # every cluster's items sit at one point (degenerate data): nothing to decide
+        return decide_over_seeds([], 1., higher=False, what="exemplars' relative distance (no cluster has any spread)")
     return all_of([decide_over_seeds([[v] for v in tab[t]], 1., higher=False,
                                      what=f"{t}: exemplars' distance to their centroid over the median item's")
                    for t in tab.columns])

@@ -43,6 +43,7 @@ class Option:
     default:object # the value when not given
     choices:tuple=() # the allowed values (empty: any)
     help:str='' # one line for `--help`
+    resolve:Callable|None=None # (value, data root) -> the value a run uses, e.g. 'auto' -> the data set found
 
 # %% ../nbs/11_papers.ipynb #7f28f7d5
 @dataclass
@@ -54,6 +55,7 @@ class Paper:
     zoo_specs:Callable # (profile, seed) -> the `ModelSpec`s its reports use for one model seed
     reports:dict[str, str] # report stem -> title, in reading order
     options:dict[str, Option]=field(default_factory=dict) # its own report parameters
+    zoo_options:tuple=() # the options that choose its models: `zoo_specs(profile, seed, **those)`
 
     def profile(self, profile:str|Profile) -> Profile:
         "This paper's profile of that name (a `Profile` passes through)"
@@ -69,18 +71,23 @@ class Paper:
             raise ValueError(f"seeds must be a positive whole number, got {n!r}")
         return list(range(seed, seed + n))
 
-    def all_specs(self, profile:str|Profile, seed:int=0, seeds:int|None=None) -> list:
-        "Every `ModelSpec` the reports use over all model seeds, each once"
-        p = self.profile(profile)
-        return list(dict.fromkeys(s for sd in self.seed_list(p, seed, seeds) for s in self.zoo_specs(p, sd)))
+    def all_specs(self, profile:str|Profile, seed:int=0, seeds:int|None=None, options:dict|None=None) -> list:
+        "Every `ModelSpec` the reports use over all model seeds, each once (`options`: as `option_values` gives them)"
+        p, opts = self.profile(profile), options if options is not None else self.option_values()
+        chosen = {k: opts[k] for k in self.zoo_options}
+        return list(dict.fromkeys(s for sd in self.seed_list(p, seed, seeds) for s in self.zoo_specs(p, sd, **chosen)))
 
-    def option_values(self, given:dict|None=None) -> dict:
-        "This paper's options: the given values where given, else the defaults; refuses a value outside the choices"
+    def option_values(self, given:dict|None=None, # option values by name (others are ignored)
+                      root:str|Path|None=None, # a data root: resolve the options that depend on it
+                     ) -> dict:
+        ("This paper's options: the given values where given, else the defaults; refuses a value outside the choices; "
+         "with `root`, each option's `resolve` turns its value into the one a run uses")
         out = {k: (given or {}).get(k, o.default) for k, o in self.options.items()}
         for k, v in out.items():
             if self.options[k].choices and v not in self.options[k].choices:
                 raise ValueError(f"{k} must be one of {', '.join(map(str, self.options[k].choices))}, got {v!r}")
-        return out
+        if root is None: return out
+        return {k: o.resolve(out[k], root) if o.resolve else out[k] for k, o in self.options.items()}
 
 # %% ../nbs/11_papers.ipynb #2fa37028
 def paper_modules(names:list[str]) -> list[str]:
@@ -167,8 +174,8 @@ def start_report(name:str, # the report's notebook stem, e.g. 'neuralrank_table2
     paper = paper_of(name)
     if paper is None: raise ValueError(f"no registered paper lists the report {name!r}")
     seed, out = check_count(seed, 'seed', minimum=0), check_write_dir(out_dir or Path('out')/name, 'out_dir')
-    p, dev, opts = paper.profile(profile), resolve_device(device), paper.option_values(options)
     root = str(default_data_root(data_root).resolve())
+    p, dev, opts = paper.profile(profile), resolve_device(device), paper.option_values(options, root)
     sns.set_theme(style='whitegrid')  # one look for every report's figures
     zoo = ModelZoo(zoo_dir or user_cache_dir()/'zoo', device=dev, eval_limit=p.eval_n, progress=progress,
                    data_root=root)

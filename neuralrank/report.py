@@ -8,6 +8,7 @@ import html, json, os, shutil, sys, time, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -18,9 +19,10 @@ from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
 __all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'threshold_origin', 'Claim', 'claims_markdown',
-           'replication_markdown', 'df_markdown', 'untested_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
-           'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'claim_kind',
-           'kind_counts', 'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
+           'replication_markdown', 'df_markdown', 'show_markdown', 'untested_markdown', 'not_run_markdown',
+           'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report',
+           'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts', 'missing_data', 'write_index',
+           'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
 
 # %% ../nbs/09_report.ipynb #726e4ceb
 WHOSE = ('paper', 'ours') # the paper's own claims, and ours (beyond the paper)
@@ -119,10 +121,23 @@ def df_markdown(df:pd.DataFrame, floatfmt:str='.3f') -> str:
     lines += ['| ' + ' | '.join([str(i)] + [f(v) for v in row]) + ' |' for i, row in rows]
     return '\n'.join(lines)
 
+# %% ../nbs/09_report.ipynb #ff51aeec
+def show_markdown(text:str):
+    "Show Markdown in a notebook (printed elsewhere)"
+    try:
+        from IPython.display import Markdown, display
+        display(Markdown(text))
+    except ImportError: print(text)
+
 # %% ../nbs/09_report.ipynb #118e592a
 def untested_markdown(untested:list[dict]) -> str:
     "The claims a run left untested, and why, as Markdown lines ('' when there are none)"
     return ''.join(f"\n\n**Not tested at this profile:** {u['source']}, {u['claim']}: {u['reason']}" for u in untested)
+
+
+def not_run_markdown(not_run:list[dict]) -> str:
+    "The claims a run could not run for want of their data, and why, as Markdown lines ('' when there are none)"
+    return ''.join(f"\n\n**{u['source']}**, {u['claim']}: {u['reason']}" for u in not_run)
 
 # %% ../nbs/09_report.ipynb #e243aaa5
 class ReportWriter:
@@ -131,6 +146,7 @@ class ReportWriter:
         self.out, self.name, self.title, self.setup = Path(out_dir), name, title, setup
         self.out.mkdir(parents=True, exist_ok=True)
         self.claims, self.files, self.t0, self.replicates, self.untested = [], [], time.time(), {}, []
+        self.missing, self.not_run = {}, [] # data set -> why it is missing; the claims not run for want of it
 
     def table(self, df:pd.DataFrame, stem:str, caption:str='') -> pd.DataFrame:
         "Write `df` as `<stem>.csv` and `<stem>.md`; return it for display"
@@ -145,17 +161,32 @@ class ReportWriter:
         self.files.append(f'{stem}.png')
         return fig
 
-    def claim(self, source:str, claim:str, decision:Decision, cause:str|None=None, whose:str='paper',
-              substituted:str|None=None, quote:str='', threshold_from:str|None=None) -> Claim:
+    def claim(self, source:str, claim:str,
+              decision:Decision|Callable, # a `Decision`, or a call that makes one (not called when `data` is missing)
+              cause:str|None=None, whose:str='paper', substituted:str|None=None, quote:str='',
+              threshold_from:str|None=None,
+              data:str|None=None, # the data set the claim is decided on: recorded as not run when it is missing
+             ) -> Claim|None:
         ("Record a claim as its `Decision` decides it; `cause` names why a miss missed, where the report knows; "
          "`whose` is 'ours' for a claim beyond the paper; `substituted` names data standing in for the paper's; "
          "`quote` is the paper's sentence it tests and `threshold_from` where its threshold comes from")
+        if data in self.missing:
+            self.not_run.append({'source': source, 'claim': claim, 'quote': quote, 'whose': whose, 'data': data,
+                                 'reason': f"not run: {self.missing[data]}"})
+            return None
+        if callable(decision) and not isinstance(decision, Decision): decision = decision()
         if not isinstance(decision, Decision):
             raise TypeError(f"a claim is decided by a Decision (neuralrank.verdicts), not {type(decision).__name__}")
         profile = str(self.setup.get('profile', ''))
         c = Claim.decided(source, claim, decision, profile, cause, whose, substituted, quote, threshold_from)
         self.claims.append(c)
         return c
+
+    def data_missing(self, dataset:str, reason:str) -> str:
+        "Record that `dataset` is not in the data root (`reason`: where, and how to get it): its claims are not run"
+        self.missing[dataset] = reason
+        show_markdown(f"**Not run: {dataset}.** {reason}")
+        return reason
 
     def not_tested(self, source:str, claim:str, reason:str, quote:str='') -> dict:
         "Record a claim of the paper this run does not test, and why (e.g. a network too small at this profile)"
@@ -177,13 +208,10 @@ class ReportWriter:
         "Write `report.json` and show the verdicts as Markdown"
         d = {'name': self.name, 'title': self.title, 'setup': self.setup, 'files': self.files,
              'replication': self.replicates, 'claims': [asdict(c) | {'held': c.held} for c in self.claims],
-             'not tested': self.untested,
+             'not tested': self.untested, 'missing data': self.missing, 'not run': self.not_run,
              'seconds': round(time.time() - self.t0, 1)}
         (self.out/'report.json').write_text(json.dumps(d, indent=1, default=str))
-        try:
-            from IPython.display import Markdown, display
-            display(Markdown(claims_markdown(self.claims) + untested_markdown(self.untested)))
-        except ImportError: print(claims_markdown(self.claims) + untested_markdown(self.untested))
+        show_markdown(claims_markdown(self.claims) + untested_markdown(self.untested) + not_run_markdown(self.not_run))
         return self
 
 # %% ../nbs/09_report.ipynb #d6e4296c
@@ -280,6 +308,12 @@ class ReportRun:
     @property
     def title(self) -> str: return self.report.get('title', self.name)
 
+    @property
+    def not_run(self) -> list[dict]: return self.report.get('not run', [])
+
+    @property
+    def missing(self) -> dict: return self.report.get('missing data', {})
+
 # %% ../nbs/09_report.ipynb #e975cb2e
 def _page(executed:Path) -> Path|None:
     "The executed notebook rendered to HTML, or None (with a warning) where it is missing or cannot be rendered"
@@ -354,10 +388,23 @@ def kind_counts(claims:list[dict]) -> str:
     return '; '.join(out) if out else verdict_counts([])
 
 # %% ../nbs/09_report.ipynb #2304a699
+def missing_data(runs:list[ReportRun]) -> dict[str, str]:
+    "Every data set some report of `runs` found missing -> why (where we looked, how to get it)"
+    return {d: why for r in runs for d, why in r.missing.items()}
+
+# %% ../nbs/09_report.ipynb #5d732d6a
 def _summary(runs:list[ReportRun]) -> str:
-    claims = [c for r in runs for c in r.claims]
+    claims, not_run = [c for r in runs for c in r.claims], sum(len(r.not_run) for r in runs)
     counts = kind_counts(claims)
-    return f"{sum(r.ok for r in runs)} of {len(runs)} reports ran. {counts[:1].upper()}{counts[1:]}."
+    gone = f" {not_run} claims not run: {', '.join(missing_data(runs))} not found." if not_run else ''
+    return f"{sum(r.ok for r in runs)} of {len(runs)} reports ran. {counts[:1].upper()}{counts[1:]}.{gone}"
+
+# %% ../nbs/09_report.ipynb #dfe8ea06
+def _missing_md(runs:list[ReportRun]) -> list[str]:
+    "The index's paragraph on data sets that were not found, and what it cost ([] when none was missing)"
+    lost = lambda d: sum(u.get('data') == d for r in runs for u in r.not_run)
+    return [f"**Data not found: {d}.** {why} Its models were not trained and {lost(d)} claims on it were not run."
+            for d, why in missing_data(runs).items()]
 
 # %% ../nbs/09_report.ipynb #9ba72835
 _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause',
@@ -379,10 +426,13 @@ def _report_md(r:ReportRun, out:Path) -> list[str]:
     if r.report.get('replication'): md += ['', replication_markdown(r.report['replication'])]
     if r.claims: md += ['', claims_markdown(_stored_claims(r))]
     if r.report.get('not tested'): md += [untested_markdown(r.report['not tested']).strip()]
+    if r.not_run: md += [not_run_markdown(r.not_run).strip()]
     return md
 
 # %% ../nbs/09_report.ipynb #3f83bfd1
-def _tally(r:ReportRun) -> str: return ' / '.join(str(sum(c['verdict'] == v for c in r.claims)) for v in VERDICTS)
+def _tally(r:ReportRun) -> str:
+    n = ' / '.join(str(sum(c['verdict'] == v for c in r.claims)) for v in VERDICTS)
+    return n + (f" ({len(r.not_run)} not run)" if r.not_run else '')
 
 # %% ../nbs/09_report.ipynb #28476b49
 _ZOO_NOTE = ("The zoo models this paper's reports use, as trained for this run (test accuracy on the "
@@ -397,6 +447,7 @@ def _links_md(r:ReportRun, out:Path) -> str:
 def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     runs = [r for _, rs in groups for r in rs]
     md = [f"# {title}", '', ' · '.join(f"{k}: `{v}`" for k, v in header.items()), '', _summary(runs), '',
+          *[l for p in _missing_md(runs) for l in (p, '')],
           "| paper | report | status | time (s) | page, notebook | held / did not hold / inconclusive |",
           '|---' * 6 + '|']
     md += [f"| {g if i == 0 else ''} | {r.title} | {'ok' if r.ok else '**FAILED**'} | {r.seconds:.1f} | "
@@ -442,6 +493,8 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
                   e(_iv(c)), c.replicates, e(c.threshold_from), e(c.cause or ''), e(c.evidence))
               for c in _stored_claims(r)]
         h.append('</table>')
+    lines = not_run_markdown(r.not_run).split('\n\n')
+    h += [f"<p class=unsure>{e(l.strip().replace('**', ''))}</p>" for l in lines if l]
     return h
 
 # %% ../nbs/09_report.ipynb #6ca0cc7f
@@ -455,7 +508,7 @@ def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict,
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
-         f"<p>{e(_summary(runs))}</p>",
+         f"<p>{e(_summary(runs))}</p>", *[f"<p class=not>{e(p.replace('**', ''))}</p>" for p in _missing_md(runs)],
          '<table>' + _tr('paper', 'report', 'status', 'time (s)', 'page, notebook',
                          'held / did not hold / inconclusive', tag='th')]
     h += [_tr(e(g) if i == 0 else '', f"<a href='#{e(r.name)}'>{e(r.title)}</a>",

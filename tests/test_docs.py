@@ -42,3 +42,15 @@ def test_library_notebooks_carry_outputs_that_do_not_churn():
             t = _text(o)
             assert not re.search(r'/tmp/|ipykernel_\d+', t), (p.name, t[:200])  # a run's own paths change every run
             assert 'application/vnd.jupyter.widget-view+json' not in o.get('data', {}), p.name  # widget ids are random
+
+
+def test_readme_data_section_lists_every_data_set():
+    "The README's data section names every data set the package knows, its place in the data root and how to get it"
+    from neuralrank.data import DATASETS
+    readme = (REPO/'README.md').read_text()
+    section = readme[readme.index('## Data\n'):readme.index('\n## ', readme.index('## Data\n') + 1)]
+    rows = {l.split('|')[1] for l in section.splitlines() if l.startswith('| `')}
+    for name, d in DATASETS.items():
+        assert any(f'`{name}`' in r for r in rows), name
+        for f in d.found:  # every place it can be found is the one the README gives
+            for p in ((f,) if isinstance(f, str) else f): assert p.split('/')[0] + '/' in section, (name, p)

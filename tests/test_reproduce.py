@@ -1,5 +1,5 @@
 "`neuralrank reproduce` end to end with papermill (smoke profile), its index, and its behaviour when a report fails."
-import json, math, re, shutil
+import json, math, os, re, shutil
 from pathlib import Path
 import nbformat
 import pytest
@@ -116,6 +116,55 @@ def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
         assert c['replicates'] == 2 and [len(s) for s in c['per_seed']] == [rep['setup']['replicates']]*2, c
         assert all(math.isfinite(v) for v in c['interval']) and c['verdict'] == 'inconclusive' and c['cause'] == 'model seeds', c
     assert "model seeds: `2`" in (tmp_path/'out'/'index.md').read_text()
+
+
+SAMPLING = [n for n in REPORTS if n.startswith('sampling_')]
+
+
+def _root_with(tmp_path, *folders):
+    "A data root holding only these folders of the shared one (linked, not copied)"
+    root = tmp_path/'data'
+    root.mkdir()
+    for f in folders: (root/f).symlink_to(Path(os.environ['NEURALRANK_DATA'])/f)
+    return root
+
+
+def test_missing_galaxy_data_costs_only_its_parts(tmp_path):
+    "A data root with MNIST and no galaxy data: every sampling report runs its MNIST parts, the galaxy claims are not run"
+    root = _root_with(tmp_path, 'MNIST')
+    r = cli('reproduce', '--profile', 'smoke', '--only', ','.join(SAMPLING), '--data-root', root, '--out', tmp_path/'out',
+            '--zoo', tmp_path/'zoo', '--device', 'cpu')
+    assert r.returncode == 3, r.stderr[-3000:]  # ran, but not everything: said by the exit status ...
+    assert re.search(r"neuralrank: \d+ claims not run: dataset 'galaxy-zoo2' was not found in the data root", r.stderr), r.stderr
+    assert 'kaggle.com' in r.stderr and 'Traceback' not in r.stderr  # ... and how to get the paper's data
+    index = (tmp_path/'out'/'index.md').read_text()
+    assert f'{len(SAMPLING)} of {len(SAMPLING)} reports ran' in index and '**Data not found: galaxy-zoo2.**' in index
+    for name in SAMPLING:
+        rep = json.loads((tmp_path/'out'/name/'report.json').read_text())
+        assert rep['claims'] and all('(mnist' in c['claim'] for c in rep['claims']), name  # the MNIST parts ran
+        assert rep['not run'] and all(u['data'] == 'galaxy-zoo2' and '(galaxy-zoo2' in u['claim'] for u in rep['not run'])
+        assert all(u['reason'].startswith(f"not run: dataset 'galaxy-zoo2' was not found in the data root {root}")
+                   and 'To get it' in u['reason'] for u in rep['not run']), rep['not run']
+        assert len(rep['not run']) == len(rep['claims']), name  # one galaxy claim for each MNIST claim
+    assert [json.loads(p.read_text())['spec']['arch'] for p in (tmp_path/'zoo').glob('*.json')] == ['lenet5bn']
+
+
+def test_galaxy_zoo2_claims_are_the_papers_own(tmp_path):
+    "With Galaxy Zoo 2 in the data root (Kaggle's layout), `auto` samples it and its claims are the paper's, not substituted"
+    from neuralrank.data import write_gz2_sample
+    root = _root_with(tmp_path, 'MNIST', 'galaxy-zoo1')
+    write_gz2_sample(root, 400)
+    r = cli('reproduce', '--profile', 'smoke', '--only', 'sampling_table4', '--data-root', root, '--out', tmp_path/'out',
+            '--zoo', tmp_path/'zoo', '--device', 'cpu')
+    assert r.returncode == 0, r.stderr[-3000:]
+    rep = json.loads((tmp_path/'out'/'sampling_table4'/'report.json').read_text())
+    assert rep['setup']['galaxy_data'] == 'galaxy-zoo2' and 'galaxy_data: `galaxy-zoo2`' in (tmp_path/'out'/'index.md').read_text()
+    gz2 = [c for c in rep['claims'] if 'galaxy-zoo2' in c['claim']]
+    assert gz2 and all(c['substituted'] is None and c['whose'] == 'paper' for c in gz2) and not rep['not run']
+    r = cli('reproduce', '--profile', 'smoke', '--only', 'sampling_table4', '--data-root', root, '--out', tmp_path/'out1',
+            '--zoo', tmp_path/'zoo', '--device', 'cpu', '--galaxy-data', 'galaxy-zoo1')  # chosen by hand: it stands in
+    rep = json.loads((tmp_path/'out1'/'sampling_table4'/'report.json').read_text())
+    assert r.returncode == 0 and [c['substituted'] for c in rep['claims'] if 'galaxy' in c['claim']] == ['Galaxy Zoo 1 for Galaxy Zoo 2']
 
 
 def test_failing_report_is_named_and_others_still_run(tmp_path):
