@@ -27,6 +27,7 @@ from .store import atomic_write
 from .rank import neural_rank
 from .report import ReportRun, find_reports, write_index, verdict_counts, build_docs, missing_data
 from .papers import Paper, registered_papers, paper_of
+from .ladder import write_ladder
 from .units import layer_module
 from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device, resolve_device, layer_outputs, progress_bar
@@ -602,6 +603,9 @@ def _reproduce_parser(sub):
     profiles = list(dict.fromkeys(k for p in papers for k in p.profiles))
     r.add_argument('--profile', default='quick', choices=profiles,
                    help=f"scale: {', '.join(profiles)} (default quick)")
+    r.add_argument('--profiles', default=None,
+                   help="several profiles, smallest first (e.g. quick,full): each runs into <out>/<profile>, and "
+                        "<out>/index.html shows every claim at each of them (the scale ladder)")
     r.add_argument('--only', default=None,
                    help="comma-separated reports: table2, neuralrank:table2 or neuralrank_table2 (default: all)")
     r.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:1, ...')
@@ -809,11 +813,8 @@ def _cmd_docs(args) -> int:
     return 0
 
 # %% ../nbs/28_cli.ipynb #900ae917
-def _cmd_reproduce(args) -> int:
-    options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
-    seeds = check_count(args.seeds, '--seeds', allow_none=True)
-    runs, index = reproduce(args.profile, args.only, args.device, args.out, args.zoo, args.data_root, args.seed, seeds,
-                            options, progress=sys.stderr.isatty(), cluster=args.cluster)
+def _run_status(runs:list[ReportRun], index:Path) -> int:
+    "Say how a run ended, on stderr; its exit status (0 all ran, 1 a report failed, 3 claims not run: data missing)"
     failed = [r.name for r in runs if not r.ok]
     print(f"index: {index}", file=sys.stderr)
     if failed: print(f"neuralrank: {len(failed)} report(s) failed: {', '.join(failed)}", file=sys.stderr)
@@ -822,6 +823,23 @@ def _cmd_reproduce(args) -> int:
         n = sum(u.get('data') == d for r in runs for u in r.not_run)
         print(f"neuralrank: {n} claims not run: {why}", file=sys.stderr)
     return 1 if failed else 3 if lost else 0
+
+# %% ../nbs/28_cli.ipynb #516b5214
+def _cmd_reproduce(args) -> int:
+    options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_')}
+    seeds = check_count(args.seeds, '--seeds', allow_none=True)
+    common = dict(only=args.only, device=args.device, zoo_dir=args.zoo, data_root=args.data_root, seed=args.seed,
+                  seeds=seeds, options=options, progress=sys.stderr.isatty(), cluster=args.cluster)
+    if not args.profiles:
+        return _run_status(*reproduce(args.profile, out=args.out, **common))
+    profiles = [p.strip() for p in args.profiles.split(',') if p.strip()]
+    known = list(dict.fromkeys(k for p in registered_papers().values() for k in p.profiles))
+    if len(profiles) < 2 or (bad := [p for p in profiles if p not in known]) or len(set(profiles)) < len(profiles):
+        raise InputError(f"--profiles takes two or more different profiles, smallest first, of {', '.join(known)}: "
+                         f"got {args.profiles!r}")
+    out = check_write_dir(args.out or f"reproduce-{'-'.join(profiles)}", '--out')
+    runs = [r for p in profiles for r in reproduce(p, out=out/p, **common)[0]]
+    return _run_status(runs, write_ladder(out, [out/p for p in profiles]))
 
 # %% ../nbs/28_cli.ipynb #1b4a9c6d
 _ERRORS = (InputError, ValueError, FileNotFoundError, IndexError, KeyError, CorruptCheckpointError, DataNotFoundError,

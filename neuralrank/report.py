@@ -64,6 +64,8 @@ class Claim:
     per_seed:list=field(default_factory=list) # per model seed, the statistic in each replicate inside it
     quote:str='' # the paper's sentence the claim tests, quoted ('' for a claim of ours)
     threshold_from:str='' # where its threshold comes from: one of `THRESHOLD_FROM` ('ours: <why>' with the reason)
+    threshold:float|None=None # the statistic's threshold, and whether the claim holds above it: what a larger run's
+    higher:bool|None=None # statistic is compared with (`neuralrank.ladder`)
 
     @property
     def held(self) -> bool: return self.verdict == 'held'
@@ -75,7 +77,8 @@ class Claim:
         origin = threshold_origin(whose, quote, threshold_from)
         given = cause if cause is not None or not substituted else 'substituted data'
         return cls(source, claim, d.verdict, d.evidence, d.estimate, [d.interval[0], d.interval[1]], d.replicates,
-                   d.values, cause_of(d, profile, given), whose, substituted, d.per_seed, quote.strip(), origin)
+                   d.values, cause_of(d, profile, given), whose, substituted, d.per_seed, quote.strip(), origin,
+                   d.threshold, d.higher)
 
 # %% ../nbs/09_report.ipynb #e93eeea0
 def _iv(c:Claim) -> str:
@@ -408,7 +411,7 @@ def _missing_md(runs:list[ReportRun]) -> list[str]:
 
 # %% ../nbs/09_report.ipynb #9ba72835
 _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval', 'replicates', 'values', 'cause',
-                 'whose', 'substituted', 'per_seed', 'quote', 'threshold_from')
+                 'whose', 'substituted', 'per_seed', 'quote', 'threshold_from', 'threshold', 'higher')
 
 # %% ../nbs/09_report.ipynb #8a1a90c8
 def _stored_claims(r:ReportRun) -> list[Claim]:

@@ -10,9 +10,9 @@ import numpy as np
 from scipy import stats
 
 # %% auto #0
-__all__ = ['VERDICTS', 'MIN_SEEDS', 'MIN_REPLICATES', 'CAUSES', 'mean_interval', 'verdict_of', 'Decision', 'evidence_of',
-           'decide', 'decide_over_seeds', 'exact', 'normal', 'all_of', 'any_of', 'cause_of', 'missed_by_paper_too',
-           'subsamples', 'folds', 'Resampled', 'resampled']
+__all__ = ['VERDICTS', 'MIN_SEEDS', 'MIN_REPLICATES', 'CAUSES', 'MEASURED', 'mean_interval', 'verdict_of', 'Decision',
+           'evidence_of', 'decide', 'decide_over_seeds', 'exact', 'normal', 'all_of', 'any_of', 'more_to_decide',
+           'cause_of', 'missed_by_paper_too', 'subsamples', 'folds', 'Resampled', 'resampled']
 
 # %% ../nbs/08_verdicts.ipynb #c3f7bef5
 VERDICTS = ('held', 'did not hold', 'inconclusive')
@@ -195,32 +195,58 @@ def any_of(parts:list[Decision], detail:str='') -> Decision:
 
 # %% ../nbs/08_verdicts.ipynb #d4ea378e
 CAUSES = {
-    'scale': "our reduced scale: smaller training sets, fewer epochs or narrower networks than the paper's",
+    'scale': "a larger profile held the claim, or moved its statistic toward the threshold by more than its interval",
     'model seeds': f"fewer than {MIN_SEEDS} model seeds, or an interval across the threshold at the spread between "
                    "trained networks: more model seeds could decide it",
     'replicates': 'too few replicates, or an interval across the threshold: more repeats could decide it',
     'substituted data': "a data set standing in for the paper's (Galaxy Zoo 1 for Galaxy Zoo 2)",
-    'deviation': 'a documented deviation of ours from the paper',
+    'deviation': 'a documented deviation of ours from the paper, measured to change the verdict when switched off',
     'implementation': "the same algorithm as the paper's, implemented faster: a timing claim about the paper's code",
-    'paper': 'the claim fails at the paper\'s own scale',
+    'paper': "the paper's own numbers contradict the claim, or the largest profile measured misses and did not move "
+             "toward it",
+    'unexplained': 'no measurement explains the miss yet',
 }
+MEASURED = ('scale', 'deviation', 'paper') # causes that must name their measurement: 'paper: <what was measured>'
+
+# %% ../nbs/08_verdicts.ipynb #8332b838
+def more_to_decide(d:Decision, # an inconclusive decision
+                   cap:int=10_000, # the most replicates considered
+                  ) -> int|None:
+    ("How many more replicates (of `d.over`) would put the 95% interval clear of the threshold, at the observed mean "
+     "and spread; None where no number would (the mean sits on the threshold) or there is no spread to go by")
+    v = np.asarray(d.values, float)
+    if len(v) < 2 or not np.isfinite(v).all(): return None
+    sd, gap = float(v.std(ddof=1)), abs(float(v.mean()) - d.threshold)
+    if gap == 0: return None
+    if sd == 0: return 0
+    n = np.arange(max(len(v), 2), cap + 1)
+    ok = stats.t.ppf(0.975, n - 1)*sd/np.sqrt(n) < gap
+    return int(n[ok.argmax()] - len(v)) if ok.any() else None
 
 # %% ../nbs/08_verdicts.ipynb #c53f4290
 def cause_of(d:Decision, # the decision
              profile:str, # the run's profile
-             given:str|None=None, # the report's own cause, a key of CAUSES (optionally 'deviation: <name>')
+             given:str|None=None, # the report's measured cause: a key of CAUSES, with ': <measurement>' for MEASURED
             ) -> str|None:
-    "Why a claim did not hold or is inconclusive (None when it held)"
+    "Why a claim did not hold or is inconclusive, and on what that rests (None when it held; never guessed)"
     if d.held: return None
     few = 'model seeds' if d.over == 'model seeds' else 'replicates'
     enough = MIN_SEEDS if d.over == 'model seeds' else MIN_REPLICATES
-    if d.replicates < enough and d.over != 'exact count': return few
+    if d.replicates < enough and d.over != 'exact count':
+        return f"{few}: {d.replicates} of the {enough} that decide anything"
     if given is not None:
-        if given.split(':')[0] not in CAUSES:
-            raise ValueError(f"unknown cause {given!r}: use one of {', '.join(CAUSES)}")
+        head, _, what = given.partition(':')
+        if head not in CAUSES: raise ValueError(f"unknown cause {given!r}: use one of {', '.join(CAUSES)}")
+        if head in MEASURED and not what.strip():
+            raise ValueError(f"the cause {head!r} names the measurement it rests on: '{head}: <what was measured>'")
         return given
-    if d.verdict == 'inconclusive' and d.over != 'exact count': return few
-    return 'paper' if profile == 'paper' else 'scale'
+    if d.verdict == 'inconclusive' and d.over != 'exact count':
+        k = more_to_decide(d)
+        return (f"{few}: the interval spans the threshold; about {k} more would decide it at the observed spread"
+                if k is not None else f"{few}: the interval spans the threshold, and the mean sits too near it for "
+                                      "more at the observed spread to decide it")
+    if profile == 'paper': return "paper: missed at the paper's own scale (the paper profile)"
+    return 'unexplained'
 
 # %% ../nbs/08_verdicts.ipynb #a0076d68
 def missed_by_paper_too(ours:Decision, # our decision

@@ -54,3 +54,10 @@ def test_readme_data_section_lists_every_data_set():
         assert any(f'`{name}`' in r for r in rows), name
         for f in d.found:  # every place it can be found is the one the README gives
             for p in ((f,) if isinstance(f, str) else f): assert p.split('/')[0] + '/' in section, (name, p)
+
+
+def test_readme_is_a_users_page():
+    "The README stays a user's page: under 16 KB, what is for developers in CONTRIBUTING.md"
+    readme, contributing = (REPO/'README.md').read_text(), (REPO/'CONTRIBUTING.md').read_text()
+    assert len(readme.encode()) < 16_000 and '(CONTRIBUTING.md)' in readme and 'python -m pytest' in readme
+    assert 'Adding a paper' in contributing and 'The shape of the code' in contributing

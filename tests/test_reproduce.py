@@ -4,7 +4,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import cli, REPO
-from neuralrank.verdicts import VERDICTS, CAUSES, MIN_SEEDS, mean_interval, verdict_of
+from neuralrank.verdicts import VERDICTS, CAUSES, MEASURED, MIN_SEEDS, mean_interval, verdict_of
 from neuralrank.report import THRESHOLD_FROM
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
@@ -31,12 +31,13 @@ def test_smoke_reproduce_runs_every_report(smoke_run):
             assert all(math.isfinite(v) for v in c['interval']) or c['replicates'] < 5, (name, c)
             assert '95% interval' in c['evidence'] or 'exact' in c['evidence'], (name, c['evidence'])
             assert (c['cause'] is None) == (c['verdict'] == 'held') and (c['cause'] is None or c['cause'].split(':')[0] in CAUSES), (name, c)
+            assert c['cause'] is None or c['cause'].split(':')[0] not in MEASURED or ': ' in c['cause'], (name, c)  # never a bare guess
             assert c['whose'] in ('paper', 'ours') and (c['substituted'] is None) == ('galaxy-zoo1' not in c['claim']), (name, c)
             # the paper's claims quote the sentence they test and say where their threshold comes from; ours quote nothing
             assert bool(c['quote']) == (c['whose'] == 'paper') and c['threshold_from'].split(':')[0] in THRESHOLD_FROM, (name, c)
             if c['threshold_from'].startswith('ours') and c['whose'] == 'paper': assert ': ' in c['threshold_from'], (name, c)
             if c['evidence'].count('model seeds on the claim') == 1 and not c['verdict'] == 'held':  # one smoke seed decides nothing
-                assert c['cause'] == 'model seeds' and c['replicates'] == 1 and len(c['per_seed']) == 1, (name, c)
+                assert c['cause'] == 'model seeds: 1 of the 3 that decide anything' and c['replicates'] == 1 and len(c['per_seed']) == 1, (name, c)
         assert any(f.endswith('.png') for f in rep['files']) and any(f.endswith('.csv') for f in rep['files'])
         for f in rep['files']: assert (d/f).stat().st_size > 0, f
         assert f'{name}.ipynb' in index and (d/f'{name}.ipynb').exists()
@@ -92,7 +93,7 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     valid = {'parameters': int(lenet.loc[best, 'parameters']), 'multiply-adds': int(lenet.loc[best, 'multiply-adds'])}
     assert f"valid layout: parameters {valid['parameters']:,} against the paper's 17,000" in counts['evidence']
     assert counts['verdict'] == claim_counts({'valid': valid}, {'parameters': 17_000, 'multiply-adds': 137_000}).verdict == 'did not hold'
-    assert counts['cause'] == 'paper'  # no layout fits both of the paper's counts
+    assert counts['cause'].startswith('paper: no layout of LeNet-5 fits both')  # a cause names its measurement
 
 
 def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
@@ -114,7 +115,7 @@ def test_seeds_train_each_seed_and_replicate_over_them(smoke_run, tmp_path):
     assert rep['setup']['seeds'] == [0, 1] and '2 (0, 1)' in rep['replication']['replicated']['model seeds']
     for c in rep['claims']:  # decided over the two model seeds, the sampling seeds inside each; two seeds decide nothing
         assert c['replicates'] == 2 and [len(s) for s in c['per_seed']] == [rep['setup']['replicates']]*2, c
-        assert all(math.isfinite(v) for v in c['interval']) and c['verdict'] == 'inconclusive' and c['cause'] == 'model seeds', c
+        assert all(math.isfinite(v) for v in c['interval']) and c['verdict'] == 'inconclusive' and c['cause'] == 'model seeds: 2 of the 3 that decide anything', c
     assert "model seeds: `2`" in (tmp_path/'out'/'index.md').read_text()
 
 
@@ -219,3 +220,25 @@ def test_report_setup_is_one_call_and_claims_use_claim_functions():
         assert sum('start_report(' in c for c in code) == 1, name
         claims = re.findall(r"r\.claim\((.*?)\)\n", '\n'.join(code) + '\n', flags=re.S)
         assert claims and all('claim_' in c and '*check_' not in c for c in claims), (name, claims)
+
+
+def test_profiles_ladder_measures_scale(tmp_path):
+    "--profiles smoke,full runs each profile into its own folder and the ladder's page gives a miss the cause a larger run measured"
+    reports = tmp_path/'reports'; reports.mkdir()
+    nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'python3'}})
+    p = nbformat.v4.new_code_cell("out_dir = 'x'\nprofile = 'smoke'"); p.metadata['tags'] = ['parameters']
+    nb.cells = [p, nbformat.v4.new_code_cell(
+        "from neuralrank.report import ReportWriter\nfrom neuralrank.verdicts import decide\n"
+        "rw = ReportWriter(out_dir, 'demo_grows', 'Grows', profile=profile)\n"
+        "gain = {'smoke': -1., 'full': 1.}[profile]  # a claim that only a larger run holds\n"
+        "rw.claim('T', 'it grows', decide([gain + d for d in (-.1, 0., .1, .05, -.05)]), whose='ours'); rw.save()")]
+    nbformat.write(nb, reports/'demo_grows.ipynb')
+    r = cli('reproduce', '--profiles', 'smoke,full', '--out', tmp_path/'out', env={'NEURALRANK_REPORTS': str(reports)})
+    assert r.returncode == 0, r.stderr[-3000:]
+    small = json.loads((tmp_path/'out'/'smoke'/'demo_grows'/'report.json').read_text())['claims'][0]
+    assert small['verdict'] == 'did not hold' and small['cause'] == 'unexplained'  # alone, a run measures no cause
+    page = (tmp_path/'out'/'index.md').read_text()
+    assert 'did not hold [-1.1..-0.902]; scale: held at full (95% interval 0.902..1.1)' in page and (tmp_path/'out'/'ladder_other.png').exists(), page
+    assert "class='badge not' href='smoke/demo_grows/demo_grows.html'" in (tmp_path/'out'/'index.html').read_text()
+    r = cli('reproduce', '--profiles', 'smoke', '--out', tmp_path/'o2')
+    assert r.returncode == 2 and 'two or more different profiles' in r.stderr
