@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from .papers import paper_of
-from .report import KINDS, claim_kind, kind_counts, df_markdown
+from .report import kind_counts, df_markdown, verdict_badges, BADGE_CSS
 
 # %% auto #0
-__all__ = ['VERDICT_COLOURS', 'VERDICT_CLASS', 'run_claims', 'run_profile', 'scale_cause', 'ladder', 'ladder_causes',
-           'plot_ladder', 'ladder_table', 'write_ladder']
+__all__ = ['VERDICT_COLOURS', 'run_claims', 'run_profile', 'scale_cause', 'ladder', 'ladder_causes', 'plot_ladder',
+           'ladder_table', 'write_ladder']
 
 # %% ../nbs/09a_ladder.ipynb #25b549bb
 def run_claims(run:str|Path) -> dict[tuple[str, str], dict]:
@@ -123,13 +123,9 @@ def plot_ladder(tab:pd.DataFrame, # `ladder` rows
     return fig
 
 # %% ../nbs/09a_ladder.ipynb #014e1314
-VERDICT_CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
-_LADDER_CSS = (".badge{display:inline-block;min-width:5.5em;margin:2px;padding:2px 6px;border-radius:4px;color:white;"
-               "font-size:12px;text-decoration:none;text-align:center}.badge.held{background:#1a7f37}"
-               ".badge.not{background:#cf222e}.badge.unsure{background:#9a6700}"
-               "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-               "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}"
-               "img{max-width:100%}")
+_LADDER_CSS = BADGE_CSS + ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+                           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}"
+                           "img{max-width:100%}")
 
 # %% ../nbs/09a_ladder.ipynb #3ca9bf05
 def _records(t:pd.DataFrame) -> list[dict]:
@@ -138,16 +134,9 @@ def _records(t:pd.DataFrame) -> list[dict]:
 
 # %% ../nbs/09a_ladder.ipynb #4e104283
 def _badges(tab:pd.DataFrame, run:Path, out:Path) -> str:
-    "One profile's claims as coloured badges linking to their reports, the paper's, ours and substituted data apart"
-    e, rows = html.escape, []
-    for kind in KINDS:
-        t = tab[[claim_kind(r) == kind for r in _records(tab)]]
-        if not len(t): continue
-        link = lambda r: Path(run).relative_to(out).as_posix() + f"/{r.report}/{r.report}.html"
-        spans = ''.join(f"<a class='badge {VERDICT_CLASS[r.verdict]}' href='{e(link(r))}' title='{e(r.claim)}: "
-                        f"{e(r.verdict)}'>{e(r.report.split('_', 1)[-1])}</a>" for r in t.itertuples())
-        rows.append(f"<p><b>{e(kind)}</b> {spans}</p>")
-    return ''.join(rows)
+    "One profile's claims as coloured badges linking to their reports' pages"
+    link = lambda c: Path(run).relative_to(out).as_posix() + f"/{c['report']}/{c['report']}.html"
+    return verdict_badges([(c, link(c)) for c in _records(tab)])
 
 # %% ../nbs/09a_ladder.ipynb #c855f99c
 def ladder_table(tab:pd.DataFrame, causes:dict) -> pd.DataFrame:

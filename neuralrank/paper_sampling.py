@@ -6,6 +6,7 @@
 from __future__ import annotations
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -16,15 +17,16 @@ from .data import load_split, dataset_missing, data_root as default_data_root
 from .zoo import ModelSpec
 from .papers import Profile, Paper, Option
 from .report import show_markdown
-from .sampling import sample, TECHNIQUES, FIXED_SIZE, FIT_N, boundary_ratios, clear_fits
+from .sampling import sample, TECHNIQUES, FIXED_SIZE, boundary_ratios, clear_fits
 from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
 
 # %% auto #0
-__all__ = ['PROFILES', 'GALAXY_DATA', 'STANDS_IN', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'PAPER_TABLE4',
-           'PAPER', 'SamplingProfile', 'sampling_spec', 'galaxy_dataset', 'zoo_specs', 'DiagnosisSetup',
-           'network_setup', 'diagnosis_setup', 'report_datasets', 'galaxy_note', 'report_setups', 'setup_table',
-           'replication', 'evaluate_sizes', 'evaluate_matched', 'summarise', 'evaluate_k', 'evaluate_j',
-           'end_positions', 'time_techniques', 'wrong_shares', 'paper_share', 'allocation_table']
+__all__ = ['PROFILES', 'GALAXY_DATA', 'STANDS_IN', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'BOUNDARY',
+           'PAPER_TABLE4', 'DEVIATIONS', 'PAPER', 'SamplingProfile', 'sampling_spec', 'galaxy_dataset', 'zoo_specs',
+           'DiagnosisSetup', 'network_setup', 'diagnosis_setup', 'report_datasets', 'galaxy_note', 'report_setups',
+           'setup_table', 'replication', 'draw', 'evaluate_sizes', 'evaluate_matched', 'summarise', 'evaluate_k',
+           'evaluate_j', 'end_positions', 'time_techniques', 'wrong_shares', 'paper_share', 'allocation_table',
+           'with_deviation', 'claim_both_ways']
 
 # %% ../nbs/25_paper_sampling.ipynb #493403f6
 @dataclass(frozen=True, kw_only=True)
@@ -205,10 +207,19 @@ def replication(r, timing:bool=False) -> tuple[dict, list]:
                                    "the GMM and SVM fits, the VAS and EB-tree orders")
     return rep, ['the test split (used whole)', 'the network within a model seed']
 
+# %% ../nbs/25_paper_sampling.ipynb #941aa6ff
+BOUNDARY = ('gmm_full', 'gmm_spherical', 'max_margin') # the techniques that fit a model of the classes
+
+# %% ../nbs/25_paper_sampling.ipynb #a36e7c4c
+def draw(s:DiagnosisSetup, technique:str, frac:float, seed:int, fit_n:int|None=None, **opts) -> np.ndarray:
+    "A report's sample of `s`: a boundary technique fitted on `fit_n` items (None: all of them, as the paper fits)"
+    if technique in BOUNDARY: opts['fit_n'] = fit_n
+    return sample(technique, s.latent, s.y_true, s.y_pred, frac, seed=seed, **opts)
+
 # %% ../nbs/25_paper_sampling.ipynb #fea72b40
-def _run(s:DiagnosisSetup, technique, frac, seed, k=10, **opts) -> dict:
+def _run(s:DiagnosisSetup, technique, frac, seed, k=10, fit_n=None, **opts) -> dict:
     t0 = time.perf_counter()
-    idx = sample(technique, s.latent, s.y_true, s.y_pred, frac, seed=seed, **opts)
+    idx = draw(s, technique, frac, seed, fit_n, **opts)
     secs = time.perf_counter() - t0
     wrong = int((s.y_true[idx] != s.y_pred[idx]).sum())
     return {'size': len(idx), 'right': len(idx) - wrong, 'wrong': wrong, **s.scores(idx, k), 'seconds': secs}
@@ -220,11 +231,14 @@ def _setups(s) -> list[DiagnosisSetup]: return list(s) if isinstance(s, (list, t
 def evaluate_sizes(s:DiagnosisSetup|list, # one network's setup, or one per model seed
                    fracs, # sample sizes
                    replicates:int, # sampling seeds per technique and size
-                   techniques=TECHNIQUES, k:int=10, progress:bool=False) -> pd.DataFrame:
+                   techniques=TECHNIQUES, k:int=10, progress:bool=False,
+                   fit_n:int|None=None, # items the boundary models fit on (None: all)
+                   options:dict|None=None, # technique options for every technique run, e.g. an allocation
+                  ) -> pd.DataFrame:
     "S1-S3 of every technique at every sample size, over model seeds and sampling seeds"
     jobs = [(x, t, f, r) for x in _setups(s) for t in techniques for f in (fracs if t not in FIXED_SIZE else fracs[:1])
             for r in range(replicates)]
-    rows = [{'seed': x.seed, 'technique': t, 'frac': f, 'repeat': r, **_run(x, t, f, r, k)}
+    rows = [{'seed': x.seed, 'technique': t, 'frac': f, 'repeat': r, **_run(x, t, f, r, k, fit_n, **(options or {}))}
             for x, t, f, r in tqdm(jobs, desc=f'sampling {_setups(s)[0].dataset}', disable=not progress)]
     return pd.DataFrame(rows)
 
@@ -233,7 +247,7 @@ def evaluate_matched(s:DiagnosisSetup|list, # one network's setup, or one per mo
                      frac:float, # the size the tree is asked for (it takes its own)
                      replicates:int, # sampling seeds
                      technique:str='eb_tree', # the technique that sets its own size
-                     techniques=TECHNIQUES, k:int=10, progress:bool=False) -> pd.DataFrame:
+                     techniques=TECHNIQUES, k:int=10, progress:bool=False, fit_n:int|None=None) -> pd.DataFrame:
     "S1-S3 of every technique drawn at the size `technique` chose, replicate by replicate"
     rows = []
     jobs = [(x, r) for x in _setups(s) for r in range(replicates)]
@@ -241,7 +255,7 @@ def evaluate_matched(s:DiagnosisSetup|list, # one network's setup, or one per mo
         own = _run(x, technique, frac, r, k)
         rows.append({'seed': x.seed, 'technique': technique, 'frac': own['size']/x.n, 'repeat': r, **own})
         rows += [{'seed': x.seed, 'technique': t, 'frac': own['size']/x.n, 'repeat': r,
-                  **_run(x, t, own['size']/x.n, r, k)} for t in techniques if t != technique]
+                  **_run(x, t, own['size']/x.n, r, k, fit_n)} for t in techniques if t != technique]
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #7edfad65
@@ -250,21 +264,22 @@ def summarise(runs:pd.DataFrame, by=('technique', 'frac')) -> pd.DataFrame:
     return runs.groupby(list(by), sort=False)[['size', 'wrong', 'S1', 'S2', 'S3']].agg(['mean', 'min', 'max'])
 
 # %% ../nbs/25_paper_sampling.ipynb #7ea7761b
-def evaluate_k(s:DiagnosisSetup|list, frac:float, ks, replicates:int, techniques=TECHNIQUES) -> pd.DataFrame:
+def evaluate_k(s:DiagnosisSetup|list, frac:float, ks, replicates:int, techniques=TECHNIQUES,
+               fit_n:int|None=None) -> pd.DataFrame:
     "S1 precision at each K for each technique's `frac` sample, over model seeds and sampling seeds"
     rows = []
     for x in _setups(s):
         for t in techniques:
             for r in range(replicates):
                 a = aggregate(x.values, x.y_true, x.y_pred, x.n_classes,
-                              sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r))
+                              draw(x, t, frac, r, fit_n))
                 rows += [{'seed': x.seed, 'technique': t, 'K': k, 'repeat': r,
                           'S1': query_scores(x.full, a, k).S1.mean()} for k in ks]
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #5aa6f35d
 def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int,
-               techniques=('gmm_full', 'gmm_spherical', 'max_margin')) -> pd.DataFrame:
+               techniques=BOUNDARY, fit_n:int|None=None) -> pd.DataFrame:
     ("S1-S3 against the tuning factor j, plain and weighted (the weighted draw ignores j), over model and sampling "
      "seeds")
     rows = []
@@ -272,8 +287,8 @@ def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int,
         for t in techniques:
             for r in range(replicates):
                 rows += [{'seed': x.seed, 'technique': t, 'weighted': False, 'j': j, 'repeat': r,
-                          **_run(x, t, frac, r, j=j)} for j in js]
-                w = _run(x, t, frac, r, weighted=True)
+                          **_run(x, t, frac, r, fit_n=fit_n, j=j)} for j in js]
+                w = _run(x, t, frac, r, fit_n=fit_n, weighted=True)
                 rows += [{'seed': x.seed, 'technique': t, 'weighted': True, 'j': j, 'repeat': r, **w} for j in js]
     return pd.DataFrame(rows)
 
@@ -281,13 +296,14 @@ def evaluate_j(s:DiagnosisSetup|list, frac:float, js, replicates:int,
 def end_positions(s:DiagnosisSetup|list, # one network's setup, or one per model seed
                   frac:float=0.05, # the share of each cluster taken from an end (a 5% sample's, at j = 0 or 1)
                   kinds={'gmm_full': 'full', 'gmm_spherical': 'spherical', 'max_margin': 'svm'},
+                  fit_n:int|None=None, # items the boundary models fit on (None: all)
                  ) -> pd.DataFrame:
     "Per model seed, technique and end: the median distance of the end's items to their cluster's centroid, relative"
     rows = []
     for x in _setups(s):
         z = x.latent.astype(np.float64)
         for t, kind in kinds.items():
-            group, log_odds, keys = boundary_ratios(kind, z, x.y_true, 0, FIT_N[kind])
+            group, log_odds, keys = boundary_ratios(kind, z, x.y_true, 0, fit_n)
             rel = {'exemplar': [], 'outlier': []}
             for g in np.unique(group):
                 idx = np.flatnonzero(group == g)
@@ -302,19 +318,21 @@ def end_positions(s:DiagnosisSetup|list, # one network's setup, or one per model
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #14605c17
-def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNIQUES) -> pd.DataFrame:
+def time_techniques(s:DiagnosisSetup, frac:float, repeats:int, techniques=TECHNIQUES,
+                    fit_n:int|None=None) -> pd.DataFrame:
     "Seconds to create a `frac` sample, each technique from a cold start (no cached model fit), `repeats` times"
     rows = []
     for r in range(repeats):  # repeat-major: a slow spell of the machine touches every technique alike
         for t in techniques:
             clear_fits()
             t0 = time.perf_counter()
-            sample(t, s.latent, s.y_true, s.y_pred, frac, seed=r)
+            draw(s, t, frac, r, fit_n)
             rows.append({'technique': t, 'repeat': r, 'seconds': time.perf_counter() - t0})
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #0b5db433
-def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=TECHNIQUES) -> pd.DataFrame:
+def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=TECHNIQUES,
+                 fit_n:int|None=None) -> pd.DataFrame:
     ("Table IV: size, right and wrong items and the misclassified share of each technique's `frac` sample, per "
      "replicate")
     rows = []
@@ -322,7 +340,7 @@ def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=T
         wrong = x.y_true != x.y_pred
         for t in techniques:
             for r in range(replicates):
-                idx = sample(t, x.latent, x.y_true, x.y_pred, frac, seed=r)
+                idx = draw(x, t, frac, r, fit_n)
                 w = int(wrong[idx].sum())
                 rows.append({'seed': x.seed, 'technique': t, 'repeat': r, 'size': len(idx), 'right': len(idx) - w,
                              'wrong': w, 'share': w/len(idx)})
@@ -356,6 +374,40 @@ def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
                              /(x.y_true != x.y_pred).mean() for x in ss for r in range(replicates)])
             rows[(d, rule)] = {'ours': ratio, 'paper': paper, 'abs log(ours / paper)': abs(np.log(ratio/paper))}
     return pd.DataFrame(rows).T.rename_axis(['dataset', 'allocation'])
+
+# %% ../nbs/25_paper_sampling.ipynb #12a271f8
+# name -> what `evaluate_sizes` and `wrong_shares` take to switch it on (first: the techniques it changes)
+DEVIATIONS = {
+    "boundary models fitted on 2,000 items (sample's fast default)": dict(techniques=BOUNDARY, fit_n=2000),
+    'stratified by CM giving every non-empty cell one item first': dict(techniques=('stratified_cm',),
+                                                                        options={'allocation': 'at_least_one'}),
+}
+
+# %% ../nbs/25_paper_sampling.ipynb #5f3991d9
+def with_deviation(runs:pd.DataFrame, # the paper's way: every technique
+                   again:Callable, # (techniques=..., **switch) -> the rows of the techniques the deviation changes
+                   deviation:str, # a key of `DEVIATIONS`
+                  ) -> pd.DataFrame:
+    "The same evaluation with one deviation switched on: the techniques it changes rerun, the others' rows kept"
+    kw = DEVIATIONS[deviation]
+    return pd.concat([runs[~runs.technique.isin(kw['techniques'])], again(**kw)], ignore_index=True)
+
+# %% ../nbs/25_paper_sampling.ipynb #e42fe95f
+def claim_both_ways(r, source:str, claim:str,
+                    paper_way:Callable, # () -> the Decision the paper's way
+                    our_way:Callable, # () -> the Decision with the deviation switched on
+                    deviation:str, # the deviation, in words
+                    data:str|None=None, substituted:str|None=None, **said, # quote and threshold_from of the claim
+                   ) -> tuple:
+    "The paper's claim decided the paper's way, and again with a deviation of ours (a claim of ours), side by side"
+    paper = r.claim(source, claim, paper_way, data=data, substituted=substituted, **said)
+    if paper is None:  # its data is missing: both are not run
+        return None, r.claim(source, f"{claim} [deviation: {deviation}]", our_way, whose='ours', data=data)
+    d = our_way()
+    why = (f"deviation: {deviation}; the paper's way it {paper.verdict}" if d.verdict != paper.verdict else None)
+    ours = r.claim(source, f"{claim} [deviation: {deviation}]", d, why, whose='ours', substituted=substituted,
+                   data=data)
+    return paper, ours
 
 # %% ../nbs/25_paper_sampling.ipynb #ea94c9eb
 PAPER = Paper(

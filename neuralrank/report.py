@@ -18,11 +18,11 @@ from .models import progress_bar
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
-__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'threshold_origin', 'Claim', 'claims_markdown',
+__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'BADGE_CSS', 'threshold_origin', 'Claim', 'claims_markdown',
            'replication_markdown', 'df_markdown', 'show_markdown', 'untested_markdown', 'not_run_markdown',
            'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report',
-           'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts', 'missing_data', 'write_index',
-           'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
+           'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts', 'missing_data', 'verdict_badges',
+           'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
 
 # %% ../nbs/09_report.ipynb #726e4ceb
 WHOSE = ('paper', 'ours') # the paper's own claims, and ours (beyond the paper)
@@ -475,6 +475,25 @@ def _tr(*cells, tag:str='td') -> str:
     cell = lambda c: f"<{tag} class={c[1]}>{c[0]}</{tag}>" if isinstance(c, tuple) else f"<{tag}>{c}</{tag}>"
     return '<tr>' + ''.join(map(cell, cells)) + '</tr>'
 
+# %% ../nbs/09_report.ipynb #3dcd68df
+_VERDICT_CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
+BADGE_CSS = (".badge{display:inline-block;min-width:5.5em;margin:2px;padding:2px 6px;border-radius:4px;color:white;"
+             "font-size:12px;text-decoration:none;text-align:center}.badge.held{background:#1a7f37}"
+             ".badge.not{background:#cf222e}.badge.unsure{background:#9a6700}")
+
+# %% ../nbs/09_report.ipynb #ab95ba16
+def verdict_badges(claims:list[tuple[dict, str]], # (stored claim, the link of its report's page)
+                  ) -> str:
+    "Claims as coloured verdict badges, one line per kind (the paper's, ours, on substituted data), each a link"
+    e, lines = html.escape, []
+    for kind in KINDS:
+        mine = [(c, link) for c, link in claims if claim_kind(c) == kind]
+        if not mine: continue
+        spans = ''.join(f"<a class='badge {_VERDICT_CLASS[c['verdict']]}' href='{e(link)}' title='{e(c['claim'])}: "
+                        f"{e(c['verdict'])}'>{e(c.get('report', '').split('_', 1)[-1])}</a>" for c, link in mine)
+        lines.append(f"<p><b>{e(kind)}</b> {spans}</p>")
+    return ''.join(lines)
+
 # %% ../nbs/09_report.ipynb #2da2af27
 def _report_html(r:ReportRun, out:Path) -> list[str]:
     "One report's section of the HTML index"
@@ -509,7 +528,8 @@ def _links_html(r:ReportRun, out:Path) -> str:
 # %% ../nbs/09_report.ipynb #1eb003cb
 def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
     e, runs = html.escape, [r for _, rs in groups for r in rs]
-    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
+    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS + BADGE_CSS}</style>",
+         f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
          f"<p>{e(_summary(runs))}</p>", *[f"<p class=not>{e(p.replace('**', ''))}</p>" for p in _missing_md(runs)],
          '<table>' + _tr('paper', 'report', 'status', 'time (s)', 'page, notebook',
@@ -520,6 +540,7 @@ def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict,
     h.append('</table>')
     for g, rs in groups:
         h += [f"<h2>{e(g)}</h2>", f"<p>{e(_summary(rs))}</p>"]
+        h.append(verdict_badges([({**c, 'report': r.name}, f"#{r.name}") for r in rs for c in r.claims]))
         if g in zoos:
             h += [f"<p>{e(_ZOO_NOTE)}</p>", zoos[g].to_html(index=False, float_format=lambda v: f'{v:.3f}', border=0)]
         h += [l for r in rs for l in _report_html(r, out)]
