@@ -52,8 +52,8 @@ def scale_cause(small:dict, # the claim as the smaller profile stored it
     lo, hi = small['interval']
     width = hi - lo if np.isfinite(lo) and np.isfinite(hi) else np.inf
     if move > width:
-        return (f"scale: {_f(es)} at {small_profile} to {_f(el)} at {large_profile}, toward the threshold "
-                f"{_f(thr)} by more than the {small_profile} interval's width {_f(width)}")
+        return (f"scale: {_f(es)} at {small_profile} to {_f(el)} at {large_profile}, in the claim's direction "
+                f"(threshold {_f(thr)}) by more than the {small_profile} interval's width {_f(width)}")
     if large['verdict'] == 'did not hold' and move <= 0:
         return (f"paper: did not hold at {large_profile}, the largest profile measured, with no move toward the claim "
                 f"({_f(es)} at {small_profile}, {_f(el)} at {large_profile})")
