@@ -14,7 +14,7 @@ from .papers import paper_of
 from .report import kind_counts, df_markdown, verdict_badges, BADGE_CSS
 
 # %% auto #0
-__all__ = ['VERDICT_COLOURS', 'run_claims', 'run_profile', 'scale_cause', 'ladder', 'ladder_causes', 'plot_ladder',
+__all__ = ['KEPT', 'VERDICT_COLOURS', 'run_claims', 'run_profile', 'scale_cause', 'ladder', 'ladder_causes', 'plot_ladder',
            'ladder_table', 'write_ladder']
 
 # %% ../nbs/09a_ladder.ipynb #25b549bb
@@ -73,13 +73,18 @@ def ladder(runs:list[str|Path]) -> pd.DataFrame:
                          'whose': c.get('whose', 'paper'), 'substituted': c.get('substituted')})
     return pd.DataFrame(rows)
 
+# %% ../nbs/09a_ladder.ipynb #bfd482d9
+KEPT = ('substituted data', 'implementation', 'deviation', 'paper') # causes a report measured itself: a ladder keeps them
+
 # %% ../nbs/09a_ladder.ipynb #56225f8d
 def ladder_causes(runs:list[str|Path]) -> dict[tuple[str, str, str], str]:
-    "(profile, report, claim) -> the cause the largest run with that claim measures for a smaller run's miss"
+    ("(profile, report, claim) -> the cause the largest run with that claim measures for a smaller run's miss, where "
+     "the run did not measure one itself (`KEPT`)")
     claims, profiles = [run_claims(r) for r in runs], [run_profile(r) for r in runs]
     out = {}
     for i, mine in enumerate(claims):
         for key, c in mine.items():
+            if (c.get('cause') or '').split(':')[0] in KEPT: continue
             larger = [(profiles[j], claims[j][key]) for j in range(i + 1, len(runs)) if key in claims[j]]
             if larger and (cause := scale_cause(c, larger[-1][1], profiles[i], larger[-1][0])):
                 out[(profiles[i], *key)] = cause
