@@ -476,7 +476,6 @@ def _tr(*cells, tag:str='td') -> str:
     return '<tr>' + ''.join(map(cell, cells)) + '</tr>'
 
 # %% ../nbs/09_report.ipynb #3dcd68df
-_VERDICT_CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
 BADGE_CSS = (".badge{display:inline-block;min-width:5.5em;margin:2px;padding:2px 6px;border-radius:4px;color:white;"
              "font-size:12px;text-decoration:none;text-align:center}.badge.held{background:#1a7f37}"
              ".badge.not{background:#cf222e}.badge.unsure{background:#9a6700}")
@@ -489,7 +488,7 @@ def verdict_badges(claims:list[tuple[dict, str]], # (stored claim, the link of i
     for kind in KINDS:
         mine = [(c, link) for c, link in claims if claim_kind(c) == kind]
         if not mine: continue
-        spans = ''.join(f"<a class='badge {_VERDICT_CLASS[c['verdict']]}' href='{e(link)}' title='{e(c['claim'])}: "
+        spans = ''.join(f"<a class='badge {_CLASS[c['verdict']]}' href='{e(link)}' title='{e(c['claim'])}: "
                         f"{e(c['verdict'])}'>{e(c.get('report', '').split('_', 1)[-1])}</a>" for c, link in mine)
         lines.append(f"<p><b>{e(kind)}</b> {spans}</p>")
     return ''.join(lines)
