@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .data import load_split, dataset_missing, data_root as default_data_root
+from .data import load_split, dataset_missing
 from .zoo import ModelSpec
 from .papers import Profile, Paper, Option
 from .report import show_markdown
