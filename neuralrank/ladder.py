@@ -74,7 +74,8 @@ def ladder(runs:list[str|Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/09a_ladder.ipynb #bfd482d9
-KEPT = ('substituted data', 'implementation', 'deviation', 'paper') # causes a report measured itself: a ladder keeps them
+# causes a report measured itself: a ladder keeps them
+KEPT = ('substituted data', 'implementation', 'deviation', 'paper')
 
 # %% ../nbs/09a_ladder.ipynb #56225f8d
 def ladder_causes(runs:list[str|Path]) -> dict[tuple[str, str, str], str]:
