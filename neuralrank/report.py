@@ -18,11 +18,13 @@ from .models import progress_bar
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
-__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'BADGE_CSS', 'threshold_origin', 'Claim', 'claims_markdown',
-           'replication_markdown', 'df_markdown', 'show_markdown', 'untested_markdown', 'not_run_markdown',
-           'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun', 'run_report',
-           'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts', 'missing_data', 'verdict_badges',
-           'write_index', 'library_notebooks', 'notebook_heading', 'execute_notebook', 'build_docs']
+__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'REFERENCE_FILE', 'BADGE_CSS', 'threshold_origin', 'Claim',
+           'claims_markdown', 'replication_markdown', 'df_markdown', 'show_markdown', 'untested_markdown',
+           'not_run_markdown', 'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun',
+           'run_report', 'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts', 'missing_data',
+           'reference_verdicts', 'write_reference_verdicts', 'load_reference_verdicts', 'reference_cell',
+           'reference_note', 'verdict_badges', 'write_index', 'library_notebooks', 'notebook_heading',
+           'execute_notebook', 'build_docs']
 
 # %% ../nbs/09_report.ipynb #726e4ceb
 WHOSE = ('paper', 'ours') # the paper's own claims, and ours (beyond the paper)
@@ -95,14 +97,17 @@ def _whose(c:Claim) -> str:
 def _quoted(c:Claim) -> str: return f'"{c.quote}"' if c.quote else ''
 
 # %% ../nbs/09_report.ipynb #0cab80e9
-def claims_markdown(claims:list[Claim]) -> str:
+def claims_markdown(claims:list[Claim],
+                    reference:list[str]|None=None, # per claim, the reference runs' verdicts (`reference_cell`)
+                   ) -> str:
     "A Markdown table of claims and verdicts, each beside the paper's sentence it tests and its threshold's origin"
     heads = ('source', 'whose', 'claim', "the paper's sentence", 'verdict', '95% interval', 'replicates',
-             'threshold from', 'cause', 'evidence')
+             'threshold from', 'cause', 'evidence') + (('reference runs',) if reference else ())
     rows = ['| ' + ' | '.join(heads) + ' |', '|---' * len(heads) + '|']
     cell = lambda s: str(s).replace('|', '\\|')
     rows += [f"| {c.source} | {_whose(c)} | {cell(c.claim)} | {cell(_quoted(c))} | **{c.verdict}** | {_iv(c)} | "
-             f"{c.replicates} | {cell(c.threshold_from)} | {c.cause or ''} | {cell(c.evidence)} |" for c in claims]
+             f"{c.replicates} | {cell(c.threshold_from)} | {c.cause or ''} | {cell(c.evidence)} |"
+             + (f" {cell(ref)} |" if reference else '') for c, ref in zip(claims, reference or [None] * len(claims))]
     return '\n'.join(rows)
 
 # %% ../nbs/09_report.ipynb #4744c461
@@ -417,8 +422,72 @@ _CLAIM_FIELDS = ('source', 'claim', 'verdict', 'evidence', 'estimate', 'interval
 def _stored_claims(r:ReportRun) -> list[Claim]:
     return [Claim(**{k: c[k] for k in _CLAIM_FIELDS if k in c}) for c in r.claims]
 
+# %% ../nbs/09_report.ipynb #3cbbac3f
+_REF_FIELDS = ('verdict', 'interval', 'replicates', 'cause')
+
+def reference_verdicts(results:Path, # a folder of reference runs, one folder per run (the repository's `results/`)
+                      ) -> dict:
+    "run name -> its profile, model seeds and claims ({report: {claim text: verdict, interval, replicates, cause}})"
+    out = {}
+    for run in sorted(p for p in Path(results).iterdir() if p.is_dir()):
+        stored = [json.loads(p.read_text()) for p in sorted(run.glob('*/report.json'))]
+        if not stored: continue
+        setups = [s.get('setup', {}) for s in stored]
+        out[run.name] = {'profile': next((s['profile'] for s in setups if 'profile' in s), '?'),
+                         'seeds': sorted({x for s in setups for x in s.get('seeds', [])}),
+                         'claims': {s['name']: {c['claim']: {k: c.get(k) for k in _REF_FIELDS} for c in s['claims']}
+                                    for s in stored}}
+    return out
+
+# %% ../nbs/09_report.ipynb #ebeecb77
+REFERENCE_FILE = 'reference.json'  # in the package folder
+
+def write_reference_verdicts(results:Path, # the reference runs (the repository's `results/`)
+                             dest:Path|None=None, # where to write (default: the installed package's reference.json)
+                            ) -> Path:
+    "Store the reference runs' verdicts where `load_reference_verdicts` finds them"
+    from importlib.resources import files
+    dest = Path(dest or files('neuralrank')/REFERENCE_FILE)
+    text = json.dumps(reference_verdicts(results), indent=0, sort_keys=True)
+    return atomic_write(dest, lambda p: p.write_text(text))
+
+def load_reference_verdicts(path:Path|None=None) -> dict:
+    "The stored reference verdicts ({} where none are stored)"
+    from importlib.resources import files
+    p = Path(path or files('neuralrank')/REFERENCE_FILE)
+    return json.loads(p.read_text()) if p.exists() else {}
+
+# %% ../nbs/09_report.ipynb #8fb94c91
+def reference_cell(reference:dict, # `reference_verdicts` (or `load_reference_verdicts`) output
+                   report:str, claim:str) -> str:
+    "What each reference run decided for one claim, e.g. 'quick: held [0.1..0.2], 3 · full: did not hold ...'"
+    cells = []
+    for name, run in reference.items():
+        c = run['claims'].get(report, {}).get(claim)
+        if c is None: continue
+        lo, hi = c['interval']
+        f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+        iv = f" [{f(lo)}..{f(hi)}]" if lo == lo else ''
+        cells.append(f"{name}: {c['verdict']}{iv}, {c['replicates']}" + (f" ({c['cause']})" if c.get('cause') else ''))
+    return ' · '.join(cells)
+
+# %% ../nbs/09_report.ipynb #47c446b2
+def reference_note(reference:dict) -> str:
+    "One sentence on the reference runs an index shows beside its verdicts ('' where none are stored)"
+    if not reference: return ''
+    runs = '; '.join(f"{n} (profile {r['profile']}, model seeds {', '.join(map(str, r['seeds'])) or 'not stored'})"
+                     for n, r in reference.items())
+    return (f"Beside each verdict, the column 'reference runs' gives what the package's stored reference runs "
+            f"(the repository's results/) decided for the same claim: {runs}.")
+
+# %% ../nbs/09_report.ipynb #7d86354c
+def _ref_cells(r:ReportRun, reference:dict) -> list[str]|None:
+    "The reference runs' verdicts of a run's claims, or None where no reference run holds any of them"
+    cells = [reference_cell(reference, r.name, c['claim']) for c in r.claims]
+    return cells if any(cells) else None
+
 # %% ../nbs/09_report.ipynb #def72eac
-def _report_md(r:ReportRun, out:Path) -> list[str]:
+def _report_md(r:ReportRun, out:Path, reference:dict) -> list[str]:
     "One report's section of the Markdown index"
     md = ['', f"### {r.title}", '']
     if not r.ok: md += [f"**Failed** after {r.seconds:.1f} s: "
@@ -427,7 +496,7 @@ def _report_md(r:ReportRun, out:Path) -> list[str]:
     if files: md += ['Files: ' + ', '.join(f"[{f}]({_rel(r.out_dir/f, out)})" for f in files), '']
     md += [f"![{f}]({_rel(r.out_dir/f, out)})" for f in files if f.endswith('.png')]
     if r.report.get('replication'): md += ['', replication_markdown(r.report['replication'])]
-    if r.claims: md += ['', claims_markdown(_stored_claims(r))]
+    if r.claims: md += ['', claims_markdown(_stored_claims(r), _ref_cells(r, reference))]
     if r.report.get('not tested'): md += [untested_markdown(r.report['not tested']).strip()]
     if r.not_run: md += [not_run_markdown(r.not_run).strip()]
     return md
@@ -447,9 +516,11 @@ def _links_md(r:ReportRun, out:Path) -> str:
     return page + f"[{r.notebook.name}]({_rel(r.notebook, out)})"
 
 # %% ../nbs/09_report.ipynb #bd2115ff
-def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
+def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict,
+              reference:dict) -> str:
     runs = [r for _, rs in groups for r in rs]
     md = [f"# {title}", '', ' · '.join(f"{k}: `{v}`" for k, v in header.items()), '', _summary(runs), '',
+          *([reference_note(reference), ''] if reference else []),
           *[l for p in _missing_md(runs) for l in (p, '')],
           "| paper | report | status | time (s) | page, notebook | held / did not hold / inconclusive |",
           '|---' * 6 + '|']
@@ -458,7 +529,7 @@ def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, t
     for g, rs in groups:
         md += ['', f"## {g}", '', _summary(rs)]
         if g in zoos: md += ['', _ZOO_NOTE, '', df_markdown(zoos[g].set_index(zoos[g].columns[0]))]
-        md += [l for r in rs for l in _report_md(r, out)]
+        md += [l for r in rs for l in _report_md(r, out, reference)]
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/09_report.ipynb #f93e1d3f
@@ -494,7 +565,7 @@ def verdict_badges(claims:list[tuple[dict, str]], # (stored claim, the link of i
     return ''.join(lines)
 
 # %% ../nbs/09_report.ipynb #2da2af27
-def _report_html(r:ReportRun, out:Path) -> list[str]:
+def _report_html(r:ReportRun, out:Path, reference:dict) -> list[str]:
     "One report's section of the HTML index"
     e = html.escape
     h = [f"<h3 id='{e(r.name)}'>{e(r.title)}</h3>"]
@@ -502,17 +573,20 @@ def _report_html(r:ReportRun, out:Path) -> list[str]:
     if not r.ok: h.append("<p class=not>Failed: "
                           f"<code>{e(r.error.splitlines()[0] if r.error else 'unknown error')}</code></p>")
     files = r.report.get('files', [])
-    if files: h.append('<p>' + ' · '.join(f"<a href='{e(_rel(r.out_dir/f, out))}'>{e(f)}</a>" for f in files) + '</p>')
+    if files: h.append('<p>' + ' · '.join(f"<a href='{e(_rel(r.out_dir/f, out))}'>{e(f)}</a>" for f in files)
+                        + '</p>')
     h += [f"<img src='{e(_rel(r.out_dir/f, out))}' alt='{e(f)}'>" for f in files if f.endswith('.png')]
     if r.report.get('replication'):
         h += [f"<p>{e(l)}</p>" for l in replication_markdown(r.report['replication']).split('\n\n')]
     if r.claims:
         heads = ('source', 'whose', 'claim', "the paper's sentence", 'verdict', '95% interval', 'replicates',
                  'threshold from', 'cause', 'evidence')
-        h.append('<table>' + _tr(*heads, tag='th'))
+        refs = _ref_cells(r, reference)
+        h.append('<table>' + _tr(*heads, *(['reference runs'] if refs else []), tag='th'))
         h += [_tr(e(c.source), e(_whose(c)), e(c.claim), (e(_quoted(c)), 'quote'), (e(c.verdict), _CLASS[c.verdict]),
-                  e(_iv(c)), c.replicates, e(c.threshold_from), e(c.cause or ''), e(c.evidence))
-              for c in _stored_claims(r)]
+                  e(_iv(c)), c.replicates, e(c.threshold_from), e(c.cause or ''), e(c.evidence),
+                  *([e(ref)] if refs else []))
+              for c, ref in zip(_stored_claims(r), refs or [None] * len(r.claims))]
         h.append('</table>')
     lines = not_run_markdown(r.not_run).split('\n\n')
     h += [f"<p class=unsure>{e(l.strip().replace('**', ''))}</p>" for l in lines if l]
@@ -525,12 +599,14 @@ def _links_html(r:ReportRun, out:Path) -> str:
     return page + f"<a href='{e(_rel(r.notebook, out))}'>{e(r.notebook.name)}</a>"
 
 # %% ../nbs/09_report.ipynb #1eb003cb
-def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict) -> str:
+def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict,
+                reference:dict) -> str:
     e, runs = html.escape, [r for _, rs in groups for r in rs]
     h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS + BADGE_CSS}</style>",
          f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
-         f"<p>{e(_summary(runs))}</p>", *[f"<p class=not>{e(p.replace('**', ''))}</p>" for p in _missing_md(runs)],
+         f"<p>{e(_summary(runs))}</p>", *([f"<p>{e(reference_note(reference))}</p>"] if reference else []),
+         *[f"<p class=not>{e(p.replace('**', ''))}</p>" for p in _missing_md(runs)],
          '<table>' + _tr('paper', 'report', 'status', 'time (s)', 'page, notebook',
                          'held / did not hold / inconclusive', tag='th')]
     h += [_tr(e(g) if i == 0 else '', f"<a href='#{e(r.name)}'>{e(r.title)}</a>",
@@ -542,7 +618,7 @@ def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict,
         h.append(verdict_badges([({**c, 'report': r.name}, f"#{r.name}") for r in rs for c in r.claims]))
         if g in zoos:
             h += [f"<p>{e(_ZOO_NOTE)}</p>", zoos[g].to_html(index=False, float_format=lambda v: f'{v:.3f}', border=0)]
-        h += [l for r in rs for l in _report_html(r, out)]
+        h += [l for r in rs for l in _report_html(r, out, reference)]
     return '\n'.join(h)
 
 # %% ../nbs/09_report.ipynb #464f6227
@@ -552,12 +628,14 @@ def write_index(groups:list[tuple[str, list[ReportRun]]]|list[ReportRun],
                 header:dict, # run facts shown at the top (profile, device, times, versions)
                 title:str='neuralrank reports', # the page title
                 zoos:dict|None=None, # group title -> the zoo models it used (label first), shown under its heading
+                reference:dict|None=None, # reference runs' verdicts shown beside each claim (default: the stored ones)
                ) -> Path:
     "Write `index.md` and `index.html` in `out` for the report runs; return the Markdown path"
     out = Path(out)
     if groups and isinstance(groups[0], ReportRun): groups = [('reports', groups)]
-    (out/'index.md').write_text(_index_md(groups, out, header, title, zoos or {}))
-    (out/'index.html').write_text(_index_html(groups, out, header, title, zoos or {}))
+    reference = load_reference_verdicts() if reference is None else reference
+    (out/'index.md').write_text(_index_md(groups, out, header, title, zoos or {}, reference))
+    (out/'index.html').write_text(_index_html(groups, out, header, title, zoos or {}, reference))
     return out/'index.md'
 
 # %% ../nbs/09_report.ipynb #6dc29ee9

@@ -61,3 +61,14 @@ def test_readme_is_a_users_page():
     readme, contributing = (REPO/'README.md').read_text(), (REPO/'CONTRIBUTING.md').read_text()
     assert len(readme.encode()) < 16_000 and '(CONTRIBUTING.md)' in readme and 'python -m pytest' in readme
     assert 'Adding a paper' in contributing and 'The shape of the code' in contributing
+
+
+def test_packaged_reference_verdicts_are_the_stored_results():
+    "neuralrank/reference.json, shown beside a user's verdicts, is regenerated whenever results/ changes"
+    import json
+    from neuralrank.report import load_reference_verdicts, reference_verdicts
+    stored, text = load_reference_verdicts(), lambda d: json.dumps(d, sort_keys=True)  # as text: NaN equals NaN
+    assert text(stored) == text(reference_verdicts(REPO/'results')), \
+        "results/ changed: run python -c \"from pathlib import Path; from neuralrank.report import " \
+        "write_reference_verdicts; write_reference_verdicts(Path('results'))\""
+    assert {'quick', 'full'} <= set(stored) and stored['quick']['claims']
