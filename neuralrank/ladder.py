@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from .papers import paper_of
-from .report import kind_counts, df_markdown, verdict_badges, BADGE_CSS
+from .report import kind_counts, df_markdown, verdict_badges, BADGE_CSS, PAGE_CSS, VERDICT_COLOURS
 
 # %% auto #0
-__all__ = ['KEPT', 'VERDICT_COLOURS', 'run_claims', 'run_profile', 'scale_cause', 'ladder', 'ladder_causes', 'plot_ladder',
-           'ladder_table', 'write_ladder']
+__all__ = ['KEPT', 'run_claims', 'run_profile', 'scale_cause', 'ladder', 'ladder_causes', 'plot_ladder', 'ladder_table',
+           'write_ladder']
 
 # %% ../nbs/09a_ladder.ipynb #25b549bb
 def run_claims(run:str|Path) -> dict[tuple[str, str], dict]:
@@ -91,9 +91,6 @@ def ladder_causes(runs:list[str|Path]) -> dict[tuple[str, str, str], str]:
                 out[(profiles[i], *key)] = cause
     return out
 
-# %% ../nbs/09a_ladder.ipynb #88be00eb
-VERDICT_COLOURS = {'held': '#1a7f37', 'did not hold': '#cf222e', 'inconclusive': '#9a6700'}
-
 # %% ../nbs/09a_ladder.ipynb #8bf1c5b0
 def plot_ladder(tab:pd.DataFrame, # `ladder` rows
                 title:str='', width:int=60, # characters of a claim's label before it is cut
@@ -127,11 +124,6 @@ def plot_ladder(tab:pd.DataFrame, # `ladder` rows
     ax.set_title(title or f"The same claims at each profile ({names}; open marker: the smallest)", fontsize=9)
     fig.tight_layout()
     return fig
-
-# %% ../nbs/09a_ladder.ipynb #014e1314
-_LADDER_CSS = BADGE_CSS + ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-                           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}"
-                           "img{max-width:100%}")
 
 # %% ../nbs/09a_ladder.ipynb #3ca9bf05
 def _records(t:pd.DataFrame) -> list[dict]:
@@ -170,7 +162,7 @@ def write_ladder(out:str|Path, # the run's output folder: the ladder's index.md 
           "Each claim decided at every profile; a miss's cause is the one a larger profile measured where it measured "
           "one (scale: held there or moved toward the threshold by more than the interval; paper: no move at the "
           "largest profile), else the run's own.", '']
-    h = [f"<!doctype html><meta charset=utf-8><title>neuralrank ladder</title><style>{_LADDER_CSS}</style>",
+    h = [f"<!doctype html><meta charset=utf-8><title>neuralrank ladder</title><style>{PAGE_CSS + BADGE_CSS}</style>",
          f"<h1>neuralrank: the claims at {e(', '.join(profiles))}</h1>"]
     papers = [(p.title, p.name, list(p.reports)) for p in registered_papers().values()]
     listed = {r for _, _, rs in papers for r in rs}

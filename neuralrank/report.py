@@ -18,12 +18,12 @@ from .models import progress_bar
 from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
-__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'REFERENCE_FILE', 'BADGE_CSS', 'threshold_origin', 'Claim',
-           'claims_markdown', 'replication_markdown', 'df_markdown', 'show_markdown', 'untested_markdown',
-           'not_run_markdown', 'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to', 'render_html', 'ReportRun',
-           'run_report', 'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts', 'missing_data',
-           'reference_verdicts', 'write_reference_verdicts', 'load_reference_verdicts', 'reference_cell',
-           'reference_note', 'verdict_badges', 'write_index', 'library_notebooks', 'notebook_heading',
+__all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'REFERENCE_FILE', 'VERDICT_COLOURS', 'PAGE_CSS', 'BADGE_CSS',
+           'threshold_origin', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'show_markdown',
+           'untested_markdown', 'not_run_markdown', 'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to',
+           'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts',
+           'missing_data', 'reference_verdicts', 'write_reference_verdicts', 'load_reference_verdicts',
+           'reference_cell', 'reference_note', 'verdict_badges', 'write_index', 'library_notebooks', 'notebook_heading',
            'execute_notebook', 'build_docs']
 
 # %% ../nbs/09_report.ipynb #726e4ceb
@@ -533,12 +533,13 @@ def _index_md(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, t
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/09_report.ipynb #f93e1d3f
-_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
-        ".held{color:#1a7f37;font-weight:600}.not{color:#cf222e;font-weight:600}.unsure{color:#9a6700;font-weight:600}"
-        ".quote{font-style:italic}"
-        "img{max-width:100%;border:1px solid #eee}")
+VERDICT_COLOURS = {'held': '#1a7f37', 'did not hold': '#cf222e', 'inconclusive': '#9a6700'}  # pages, badges, figures
 _CLASS = {'held': 'held', 'did not hold': 'not', 'inconclusive': 'unsure'}
+PAGE_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+            "table{border-collapse:collapse;margin:1em 0}"
+            "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
+            + ''.join(f".{_CLASS[v]}{{color:{c};font-weight:600}}" for v, c in VERDICT_COLOURS.items())
+            + ".quote{font-style:italic}img{max-width:100%;border:1px solid #eee}")
 
 # %% ../nbs/09_report.ipynb #6b110429
 def _tr(*cells, tag:str='td') -> str:
@@ -548,8 +549,8 @@ def _tr(*cells, tag:str='td') -> str:
 
 # %% ../nbs/09_report.ipynb #3dcd68df
 BADGE_CSS = (".badge{display:inline-block;min-width:5.5em;margin:2px;padding:2px 6px;border-radius:4px;color:white;"
-             "font-size:12px;text-decoration:none;text-align:center}.badge.held{background:#1a7f37}"
-             ".badge.not{background:#cf222e}.badge.unsure{background:#9a6700}")
+             "font-size:12px;text-decoration:none;text-align:center}"
+             + ''.join(f".badge.{_CLASS[v]}{{background:{c}}}" for v, c in VERDICT_COLOURS.items()))
 
 # %% ../nbs/09_report.ipynb #ab95ba16
 def verdict_badges(claims:list[tuple[dict, str]], # (stored claim, the link of its report's page)
@@ -602,7 +603,7 @@ def _links_html(r:ReportRun, out:Path) -> str:
 def _index_html(groups:list[tuple[str, list[ReportRun]]], out:Path, header:dict, title:str, zoos:dict,
                 reference:dict) -> str:
     e, runs = html.escape, [r for _, rs in groups for r in rs]
-    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS + BADGE_CSS}</style>",
+    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{PAGE_CSS + BADGE_CSS}</style>",
          f"<h1>{e(title)}</h1>",
          '<p>' + ' · '.join(f"{e(str(k))}: <code>{e(str(v))}</code>" for k, v in header.items()) + '</p>',
          f"<p>{e(_summary(runs))}</p>", *([f"<p>{e(reference_note(reference))}</p>"] if reference else []),
@@ -689,7 +690,8 @@ def _save_outputs(executed:Path, notebook:Path):
 # %% ../nbs/09_report.ipynb #4b9e58e4
 def _docs_index(rows:list[dict], title:str) -> str:
     e = html.escape
-    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{_CSS}</style>", f"<h1>{e(title)}</h1>",
+    h = [f"<!doctype html><meta charset=utf-8><title>{e(title)}</title><style>{PAGE_CSS}</style>",
+         f"<h1>{e(title)}</h1>",
          '<table>' + _tr('notebook', 'what it is', 'status', 'time (s)', tag='th')]
     link = lambda r: f"<a href='{e(r['page'])}'>{e(r['title'] or r['name'])}</a><br><code>{e(r['name'])}</code>"
     status = lambda r: (e('failed: ' + r['error']), 'not') if r['error'] else ('ok', 'held')
