@@ -693,9 +693,8 @@ def _sample_parser(sub):
     k.add_argument('--technique', default='max_margin', help=f"one of {', '.join(TECHNIQUES)} (default max_margin)")
     k.add_argument('--frac', type=float, default=0.05, help='sample size as a fraction of the test set (default 0.05)')
     k.add_argument('--j', type=float, default=None, help='GMM and MaxMargin: share from the outlier end (default 0.7)')
-    k.add_argument('--fit-all', action='store_true',
-                   help="GMM full and MaxMargin: fit on every test item, as the paper does (default: at most 2,000, "
-                        "under a second)")
+    k.add_argument('--fit-n', type=int, default=None,
+                   help="GMMs and MaxMargin: fit on this many test items (default: all of them, as the paper fits)")
     k.add_argument('--k', type=int, default=10, help='top-K of the S1 query (default 10)')
     k.add_argument('--layers', default=None,
                    help="comma-separated layers the queries cover (default: the hidden children)")
@@ -784,7 +783,7 @@ def _cmd_sample(args) -> int:
         check_write_dir(out.parent, 'folder of --out')
         if out.is_dir(): raise InputError(f"--out {out} is a folder: give a file name such as {out/'indices.csv'}")
     layers = [check_layer_arg(l) for l in args.layers.split(',') if l.strip()] if args.layers else None
-    opts = ({} if args.j is None else {'j': args.j}) | ({'fit_n': None} if args.fit_all else {})
+    opts = ({} if args.j is None else {'j': args.j}) | ({} if args.fit_n is None else {'fit_n': args.fit_n})
     idx, t, meta = sample_test_set(args.model, check_layer_arg(args.layer), args.target, args.technique, args.frac,
                                    layers, args.k, args.limit, args.zoo, args.device, args.data_root, args.seed,
                                    classes=args.classes, log=lambda line: print(f"# {line}", file=sys.stderr), **opts)

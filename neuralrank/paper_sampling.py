@@ -378,8 +378,8 @@ def allocation_table(setups:dict, frac:float, replicates:int) -> pd.DataFrame:
 # %% ../nbs/25_paper_sampling.ipynb #12a271f8
 # name -> what `evaluate_sizes` and `wrong_shares` take to switch it on (first: the techniques it changes)
 DEVIATIONS = {
-    "boundary models fitted on 2,000 items (sample's fast default)": dict(techniques=('gmm_full', 'max_margin'),
-                                                                          fit_n=2000),
+    "boundary models fitted on 2,000 items (the speed option fit_n=2000)": dict(
+        techniques=('gmm_full', 'max_margin'), fit_n=2000),
     'stratified by CM giving every non-empty cell one item first': dict(techniques=('stratified_cm',),
                                                                         options={'allocation': 'at_least_one'}),
 }

@@ -9,22 +9,19 @@ import hashlib, inspect, warnings
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.mixture import BayesianGaussianMixture
-from sklearn.svm import LinearSVC
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
-from sklearn.base import clone
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
 from .checks import InputError, check_inputs
 from .models import threads_for
+from .boundary_fits import vb_gaussian_mixture, mixture_log_probs, max_margin_log_probs
 
 # %% auto #0
 __all__ = ['FIT_N', 'sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE',
            'check_sampling_input', 'allocate', 'sample_random', 'sample_stratified_cm', 'sample_latent_grid',
-           'group_log_odds', 'gmm_log_probs', 'svm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios',
-           'sample_vas', 'sample_eb_tree', 'technique_options', 'check_options', 'sample']
+           'group_log_odds', 'gmm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios', 'sample_vas',
+           'sample_eb_tree', 'technique_options', 'check_options', 'sample']
 
 # %% ../nbs/17_sampling.ipynb #06094da1
 def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
@@ -126,15 +123,6 @@ def gmm_log_probs(gmm:BayesianGaussianMixture, z:np.ndarray) -> np.ndarray:
     return np.stack([np.log(w) + multivariate_normal(mu, c, allow_singular=True).logpdf(z).reshape(-1)
                      for w, mu, c in zip(gmm.weights_, gmm.means_, gmm.covariances_)], 1)
 
-# %% ../nbs/17_sampling.ipynb #e35b0ab3
-def svm_log_probs(svm:LinearSVC, platt:list, z:np.ndarray) -> np.ndarray:
-    "(items, classes) log σ(a·f + b) of each class's decision value f (two classes: one curve, its two sides)"
-    f = svm.decision_function(z)
-    if f.ndim == 1:
-        s = platt[0].decision_function(f[:, None])
-        return np.stack([-np.logaddexp(0, s), -np.logaddexp(0, -s)], 1)
-    return np.stack([-np.logaddexp(0, -p.decision_function(f[:, [c]])) for c, p in enumerate(platt)], 1)
-
 # %% ../nbs/17_sampling.ipynb #85e4972d
 def row_keys(z:np.ndarray, y:np.ndarray, seed:int=0) -> np.ndarray:
     "A seeded 64-bit hash of each (latent row, label): an order of the items that does not depend on their positions"
@@ -170,27 +158,17 @@ def _fit_log_probs(kind:str, z, yt, fit:np.ndarray, seed:int, n_init:int) -> np.
     work = len(fit)*D*(D if kind == 'full' else K)  # one component's covariance update, or the SVM's scores
     with warnings.catch_warnings(), threads_for(work, blas=True):
         warnings.simplefilter('ignore', ConvergenceWarning)
-        if kind != 'svm':
-            gmm = BayesianGaussianMixture(n_components=len(np.unique(yt)), covariance_type=kind, random_state=seed,
-                                          max_iter=100, tol=1e-2,
-                                          init_params='kmeans', n_init=n_init).fit(z[fit])
-            return gmm_log_probs(gmm, z)
-        zs = (z - z.mean(0))/(z.std(0) + 1e-12)
-        present = np.unique(yt[fit], return_counts=True)[1]  # the classes there are (labels 5-9 are five, not ten)
-        cv = int(min(3, present.min())) if len(present) > 1 else 0
-        if cv < 2: raise InputError("MaxMargin needs at least two classes with two items each")
-        svm = LinearSVC(C=1.0, dual=False, random_state=seed).fit(zs[fit], yt[fit])
-        # Platt's held-out values
-        f = cross_val_predict(clone(svm), zs[fit], yt[fit], cv=cv, method='decision_function').reshape(len(fit), -1)
-        pos = svm.classes_[1:] if f.shape[1] == 1 else svm.classes_  # the class each column of decision values is for
-        platt = [LogisticRegression(C=1e4).fit(f[:, [c]], yt[fit] == k) for c, k in enumerate(pos)]
-        return svm_log_probs(svm, platt, zs)
+        if kind == 'full': return mixture_log_probs(vb_gaussian_mixture(z[fit], K, seed, n_init=n_init), z)
+        if kind == 'svm': return max_margin_log_probs(z, yt, fit)
+        gmm = BayesianGaussianMixture(n_components=K, covariance_type=kind, random_state=seed, max_iter=100, tol=1e-2,
+                                      init_params='kmeans', n_init=n_init).fit(z[fit])
+        return gmm_log_probs(gmm, z)
 
 # %% ../nbs/17_sampling.ipynb #fe09c282
 def boundary_ratios(kind:str, # 'full' or 'spherical' (GMM), 'svm' (MaxMargin)
                     z:np.ndarray, yt:np.ndarray, # latents and true classes
                     seed:int=0, # the fit's seed: its subset and initialisation
-                    fit_n:int|None=2000, # items the fit sees at most (None: all)
+                    fit_n:int|None=None, # items the fit sees at most (None: all)
                     n_init:int=1, # initialisations of a GMM (the best is kept)
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ("Each item's group, its log likelihood ratio log P(A|x)/P(not A|x), and its tie-breaking key; cached "
@@ -223,8 +201,8 @@ def _ends(group, log_odds, keys, m, j, weighted, cap, rng) -> np.ndarray:
     return np.concatenate(out)
 
 # %% ../nbs/17_sampling.ipynb #0a5106bc
-# default items per fit (None: all): what keeps each under a second
-FIT_N = {'full': 2000, 'spherical': None, 'svm': 2000}
+# items per fit by default (None: all, as the paper fits); `neuralrank.boundary_fits` fits 10,000 in about a second
+FIT_N = {'full': None, 'spherical': None, 'svm': None}
 
 # %% ../nbs/17_sampling.ipynb #ee384708
 def _boundary(kind):
@@ -232,6 +210,8 @@ def _boundary(kind):
           fit_seed:int|None=None,
           n_init:int=1, **_):
         if not 0 <= j <= 1: raise InputError(f"j must be in [0, 1], got {j!r}")
+        if fit_n is not None and not (isinstance(fit_n, (int, np.integer)) and fit_n >= 2):
+            raise InputError(f"fit_n must be a whole number of items, at least 2 (None: all), got {fit_n!r}")
         return _ends(*boundary_ratios(kind, z, yt, seed if fit_seed is None else fit_seed, fit_n, n_init), m, j,
                      weighted, cap, rng)
     f.__doc__ = (f"`m` items by their log-odds under a "
