@@ -382,6 +382,7 @@ DEVIATIONS = {
         techniques=('gmm_full', 'max_margin'), fit_n=2000),
     'stratified by CM giving every non-empty cell one item first': dict(techniques=('stratified_cm',),
                                                                         options={'allocation': 'at_least_one'}),
+    'VAS at a quarter of its default bandwidth': dict(techniques=('vas',), options={'bandwidth_scale': 0.25}),
 }
 
 # %% ../nbs/25_paper_sampling.ipynb #5f3991d9

@@ -223,7 +223,7 @@ def _boundary(kind):
 sample_gmm_full, sample_gmm_spherical, sample_max_margin = _boundary('full'), _boundary('spherical'), _boundary('svm')
 
 # %% ../nbs/17_sampling.ipynb #619e3abd
-def sample_vas(z, yt, yp, m, rng, bandwidth:float|None=None, **_) -> np.ndarray:
+def sample_vas(z, yt, yp, m, rng, bandwidth:float|None=None, bandwidth_scale:float=1.0, **_) -> np.ndarray:
     ("Visualization-aware sampling (VAS, Park et al. 2016): `m` latent vectors kept by one streaming pass that "
      "swaps out the most redundant under a Gaussian kernel")
     order = rng.permutation(len(z))
@@ -233,7 +233,7 @@ def sample_vas(z, yt, yp, m, rng, bandwidth:float|None=None, **_) -> np.ndarray:
         med = np.median(np.linalg.norm(x[a] - x[b], axis=1))
         ev = np.linalg.svd(x[rng.integers(0, len(x), 2000)] - x.mean(0), compute_uv=False)**2
         d_eff = max(1., ev.sum()**2/(ev**2).sum())  # participation ratio: how many dimensions carry the variance
-        bandwidth = max(med/m**(1/d_eff), 1e-12)
+        bandwidth = max(med/m**(1/d_eff), 1e-12)*bandwidth_scale  # the scale: a choice of ours, shown both ways
     g = 1/(2*bandwidth**2)
     S = x[:m].copy()
     sq = (S*S).sum(1)
