@@ -33,7 +33,7 @@ from .estimators import ESTIMATORS, check_estimators
 from .models import resolve_layer, model_device, resolve_device, layer_outputs, progress_bar
 from .cluster import executor, check_cluster, train_task, score_task, run_reports
 from .neurons import UNIT_RANKINGS, unit_scores, check_methods, ranking_cost, with_ranks
-from .sampling import sample, check_options, TECHNIQUES
+from .sampling import sample, check_options, TECHNIQUES, BASELINES, LOG_PROBS
 from .diagnosis import full_aggregates, aggregate, query_summary, trivial_layers
 from . import __version__
 from torch import nn
@@ -443,14 +443,15 @@ def sample_test_set(model:str, # a torch.save'd module file, or a zoo key (prefi
     layers = [resolve_layer(net, l) for l in query_layers] if query_layers else hidden
     x, y = _target_for(net, target, dataset, limit, seed, data_root, classes=classes, log=log)
     # the full-set answers and the items' values, one pass
-    full, pred, values = full_aggregates(net, x, y, layers, keep=[*layers, name])
+    full, pred, values = full_aggregates(net, x, y, layers, keep=[*layers, name], log_probs=technique in LOG_PROBS)
     n_classes, skipped = full.n_classes, trivial_layers(full, k)
     if len(skipped) == len(layers):
         raise InputError(f"--k {k} is not smaller than any query layer's neuron count "
                          f"({', '.join(f'{l} {full.sums[l].shape[1]}' for l in layers)}): "
                          "S1 would compare whole layers; give a smaller --k")
     qvals = {l: values[l] for l in layers}
-    idx = sample(technique, values[name].numpy(), y.numpy(), pred.numpy(), frac, seed=seed, **options)
+    idx = sample(technique, values[name].numpy(), y.numpy(), pred.numpy(), frac, seed=seed,
+                 log_probs=values['log_probs'].numpy() if technique in LOG_PROBS else None, **options)
     base = sample('random', values[name].numpy(), y.numpy(), pred.numpy(), len(idx)/len(y), seed=seed)
     wrong = (y != pred).numpy()
     def row(i):
@@ -690,7 +691,8 @@ def _sample_parser(sub):
     k = _model_command(sub, 'sample', "sample a model's test set in its latent space and score the sample on the "
                        "diagnosis queries", "the latent layer: module name (fc2) or index",
                        'the test set: mnist, fashion:0-4, galaxy-zoo1, ./folder')
-    k.add_argument('--technique', default='max_margin', help=f"one of {', '.join(TECHNIQUES)} (default max_margin)")
+    k.add_argument('--technique', default='max_margin',
+                   help=f"one of {', '.join(TECHNIQUES)}, or the field's {', '.join(BASELINES)} (default max_margin)")
     k.add_argument('--frac', type=float, default=0.05, help='sample size as a fraction of the test set (default 0.05)')
     k.add_argument('--j', type=float, default=None, help='GMM and MaxMargin: share from the outlier end (default 0.7)')
     k.add_argument('--fit-n', type=int, default=None,

@@ -93,10 +93,11 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
                     progress:bool=False,
                     per_position:bool=True, # a conv neuron is a (channel, position); False: a channel (its mean)
                     tensors:dict|None=None, # layer name -> the module whose output holds its neurons (default: itself)
+                    log_probs:bool=False, # also keep the model's log probabilities, as 'log_probs' among `keep`'s
                    ) -> tuple[Aggregates, torch.Tensor, dict]:
     ("Aggregates of every (layer, class, right/wrong) over the whole set in one streaming pass; the "
      "predictions; `keep`'s values")
-    y_true, agg, preds, kept = torch.as_tensor(y_true).long(), None, [], {l: [] for l in dict.fromkeys(keep)}
+    y_true, agg, preds, kept, lps = torch.as_tensor(y_true).long(), None, [], {l: [] for l in dict.fromkeys(keep)}, []
     bar = progress_bar(progress, total=len(x), desc='diagnosis pass', unit='img', leave=False)
     for i, outs, logits in _named_outputs(model, x, list(dict.fromkeys([*layers, *keep])), batch_size, tensors):
         vals = {l: neuron_values(o, per_position) for l, o in outs.items()}
@@ -107,9 +108,11 @@ def full_aggregates(model:nn.Module, x:torch.Tensor, y_true,
         preds.append(p)
         agg.add({l: vals[l] for l in layers}, combination_ids(y_true[i*batch_size:i*batch_size + len(p)], p))
         for l in kept: kept[l].append(vals[l].double().cpu())  # float64: what the aggregates sum, converted once
+        if log_probs: lps.append(torch.log_softmax(logits.double(), 1).cpu())
         bar.update(len(p))
     bar.close()
-    return agg, torch.cat(preds), {l: torch.cat(v) for l, v in kept.items()}
+    kept = {l: torch.cat(v) for l, v in kept.items()} | ({'log_probs': torch.cat(lps)} if log_probs else {})
+    return agg, torch.cat(preds), kept
 
 # %% ../nbs/18_diagnosis.ipynb #aa3c830c
 @torch.no_grad()

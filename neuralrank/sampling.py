@@ -15,13 +15,16 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .checks import InputError, check_inputs
 from .models import threads_for
+from .prioritisation import (deepgini_scores, entropy_scores, margin_scores, least_confidence_scores,
+                                        dsa_scores)
 from .boundary_fits import vb_gaussian_mixture, mixture_log_probs, max_margin_log_probs
 
 # %% auto #0
-__all__ = ['FIT_N', 'sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'TECHNIQUES', 'FIXED_SIZE',
-           'check_sampling_input', 'allocate', 'sample_random', 'sample_stratified_cm', 'sample_latent_grid',
-           'group_log_odds', 'gmm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios', 'sample_vas',
-           'sample_eb_tree', 'technique_options', 'check_options', 'sample']
+__all__ = ['FIT_N', 'sample_gmm_full', 'sample_gmm_spherical', 'sample_max_margin', 'sample_deepgini', 'sample_entropy',
+           'sample_margin', 'sample_least_confidence', 'TECHNIQUES', 'BASELINES', 'LOG_PROBS', 'FIXED_SIZE',
+           'check_sampling_input', 'check_log_probs', 'allocate', 'sample_random', 'sample_stratified_cm',
+           'sample_latent_grid', 'group_log_odds', 'gmm_log_probs', 'row_keys', 'clear_fits', 'boundary_ratios',
+           'sample_vas', 'sample_eb_tree', 'sample_dsa', 'technique_options', 'check_options', 'sample']
 
 # %% ../nbs/17_sampling.ipynb #06094da1
 def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
@@ -39,6 +42,16 @@ def check_sampling_input(latent, y_true, y_pred, frac:float) -> tuple:
     m = int(round(frac*len(z)))
     if m < 1: raise InputError(f"a {frac:g} sample of {len(z)} items is empty: give a larger frac or more items")
     return z, yt.astype(int), yp.astype(int), m
+
+# %% ../nbs/17_sampling.ipynb #c7c0a3e6
+def check_log_probs(log_probs, n:int) -> np.ndarray:
+    "The model's log probabilities as an (n, classes) float64 matrix; a clear error for anything else"
+    lp = np.asarray(log_probs, dtype=float)
+    if lp.ndim != 2 or len(lp) != n or lp.shape[1] < 2:
+        raise InputError(f"log_probs must be an ({n}, classes) matrix with at least two classes, got shape {lp.shape}")
+    if np.isnan(lp).any() or (lp > 1e-6).any():
+        raise InputError("log_probs must be log probabilities (log-softmax outputs): found NaN or values above 0")
+    return lp
 
 # %% ../nbs/17_sampling.ipynb #9f941faa
 def allocate(sizes, m:int, equal:bool=False, at_least_one:bool=False) -> np.ndarray:
@@ -277,38 +290,71 @@ def sample_eb_tree(z, yt, yp, m, rng, **_) -> np.ndarray:
             labels.append(lab[i])
     return order[np.asarray(items)]
 
+# %% ../nbs/17_sampling.ipynb #2118e9a4
+def _top_scored(scores:np.ndarray, keys:np.ndarray, m:int) -> np.ndarray:
+    "The `m` highest scores, equal scores in the order of their keys"
+    return np.lexsort((keys, -scores))[:m]
+
+# %% ../nbs/17_sampling.ipynb #0d858f1f
+def _needs_log_probs(technique:str, log_probs) -> np.ndarray:
+    if log_probs is None:
+        raise InputError(f"{technique} ranks items by the model's class probabilities: give log_probs "
+                         "(items x classes, the log-softmax of its outputs)")
+    return log_probs
+
+# %% ../nbs/17_sampling.ipynb #62e25a8e
+def _by_score(name:str, score):
+    def f(z, yt, yp, m, rng, seed:int=0, log_probs=None, **_):
+        return _top_scored(score(_needs_log_probs(name, log_probs)), row_keys(z, yp, seed), m)
+    f.__doc__ = f"The `m` items of highest {name} score of the model's softmax output"
+    return f
+
+sample_deepgini, sample_entropy = _by_score('deepgini', deepgini_scores), _by_score('entropy', entropy_scores)
+sample_margin = _by_score('margin', margin_scores)
+sample_least_confidence = _by_score('least_confidence', least_confidence_scores)
+
+# %% ../nbs/17_sampling.ipynb #2f0cb416
+def sample_dsa(z, yt, yp, m, rng, seed:int=0, **_) -> np.ndarray:
+    "The `m` items of highest distance-based surprise adequacy against the test set's other items"
+    return _top_scored(dsa_scores(z, yt, yp), row_keys(z, yp, seed), m)
+
 # %% ../nbs/17_sampling.ipynb #e6616573
 TECHNIQUES = ['random', 'stratified_cm', 'latent_grid', 'gmm_full', 'gmm_spherical', 'max_margin', 'vas', 'eb_tree']
-_SAMPLERS = dict(zip(TECHNIQUES,
+BASELINES = ['deepgini', 'entropy', 'margin', 'least_confidence', 'dsa']  # the field's, not the paper's
+_SAMPLERS = dict(zip(TECHNIQUES + BASELINES,
                      [sample_random, sample_stratified_cm, sample_latent_grid, sample_gmm_full, sample_gmm_spherical,
-                                  sample_max_margin, sample_vas, sample_eb_tree]))
+                      sample_max_margin, sample_vas, sample_eb_tree,
+                      sample_deepgini, sample_entropy, sample_margin, sample_least_confidence, sample_dsa]))
+LOG_PROBS = {'deepgini', 'entropy', 'margin', 'least_confidence'}  # techniques that need the model's log probabilities
 FIXED_SIZE = {'eb_tree'}  # techniques whose sample size is their own, not round(frac * n)
 
 # %% ../nbs/17_sampling.ipynb #59463829
 def technique_options(technique:str) -> list[str]:
     "The options a technique accepts"
     return [n for n, p in inspect.signature(_SAMPLERS[technique]).parameters.items()
-            if n not in ('z', 'yt', 'yp', 'm', 'rng', 'seed') and p.kind is p.POSITIONAL_OR_KEYWORD]
+            if n not in ('z', 'yt', 'yp', 'm', 'rng', 'seed', 'log_probs') and p.kind is p.POSITIONAL_OR_KEYWORD]
 
 # %% ../nbs/17_sampling.ipynb #e19054a2
 def check_options(technique:str, options:dict):
     "A clear error for an unknown technique, or an option it does not have (a misspelt `jj=` must not be ignored)"
     if technique not in _SAMPLERS:
-        raise InputError(f"unknown sampling technique {technique!r}: use one of {', '.join(TECHNIQUES)}")
+        raise InputError(f"unknown sampling technique {technique!r}: use one of {', '.join(_SAMPLERS)}")
     bad = sorted(set(options) - set(technique_options(technique)))
     if bad: raise InputError(f"{technique} has no option {', '.join(map(repr, bad))}: its options are "
                              f"{', '.join(technique_options(technique)) or 'none'}")
 
 # %% ../nbs/17_sampling.ipynb #d8360061
-def sample(technique:str, # a name in `TECHNIQUES`
+def sample(technique:str, # a name in `TECHNIQUES` (the paper's) or `BASELINES` (the field's)
            latent, # (n, d) latent representation of the test items
            y_true, y_pred, # their true and predicted classes
            frac:float, # sample size as a fraction of n, in (0, 1]
            seed:int=0, # seed of every random choice
+           log_probs=None, # (n, classes) the model's log probabilities: the softmax baselines rank by them
            **options, # the technique's own (`technique_options(technique)`): j, weighted, cap, fit_n, dims, ...
           ) -> np.ndarray:
     "Unique row indices of a `frac` sample of the test items chosen by `technique` (sorted)"
     check_options(technique, options)
     z, yt, yp, m = check_sampling_input(latent, y_true, y_pred, frac)
-    idx = _SAMPLERS[technique](z, yt, yp, m, np.random.default_rng(seed), seed=seed, **options)
+    if log_probs is not None: log_probs = check_log_probs(log_probs, len(z))
+    idx = _SAMPLERS[technique](z, yt, yp, m, np.random.default_rng(seed), seed=seed, log_probs=log_probs, **options)
     return np.sort(np.asarray(idx, dtype=np.int64))

@@ -39,8 +39,20 @@ def test_sample_is_deterministic_for_a_seed(saved_model):
     assert runs[3] != runs[0] and len(runs[3]) == len(runs[0])  # and another seed draws another sample: the seed is used
 
 
+@pytest.mark.parametrize('technique', ['deepgini', 'entropy', 'margin', 'least_confidence', 'dsa'])
+def test_sample_by_the_fields_baselines(saved_model, technique):
+    "The field's test-prioritisation scores sample like the paper's techniques, from the same streaming pass"
+    r = cli('sample', '--model', saved_model, '--layer', '6', '--target', 'mnist', '--technique', technique,
+            '--limit', '400', '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert len(res['indices']) == 20 == len(set(res['indices'])) and [s['sample'] for s in res['scores']][0] == technique
+
+
 @pytest.mark.parametrize('args, words', [
     (['--frac', '0'], ['frac must be a number in (0, 1]']),
+    (['--technique', 'deepgini', '--fit-n', '100'], ["deepgini has no option 'fit_n'"]),
+    (['--fit-n', '1'], ['fit_n must be a whole number of items, at least 2']),
     (['--frac', '1.5'], ['frac must be a number in (0, 1]']),
     (['--frac', '0.0001'], ['is empty']),
     (['--technique', 'kmeans'], ["unknown sampling technique 'kmeans'", 'max_margin']),
@@ -54,8 +66,9 @@ def test_sample_is_deterministic_for_a_seed(saved_model):
 def test_sample_refuses_bad_arguments(saved_model, args, words):
     base = {'--layer': '6', '--target': 'mnist', '--limit': '300'}
     given = dict(zip(args[::2], args[1::2]))
-    argv = [x for k, v in {**base, **given}.items() if k not in ('--frac', '--technique', '--j', '--k', '--layers') for x in (k, v)]
-    argv += [x for k, v in given.items() if k in ('--frac', '--technique', '--j', '--k', '--layers') for x in (k, v)]
+    late = ('--frac', '--technique', '--j', '--k', '--layers', '--fit-n')
+    argv = [x for k, v in {**base, **given}.items() if k not in late for x in (k, v)]
+    argv += [x for k, v in given.items() if k in late for x in (k, v)]
     one_line_error(cli('sample', '--model', saved_model, *argv), *words)
 
 
