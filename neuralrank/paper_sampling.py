@@ -17,7 +17,7 @@ from .data import load_split, dataset_missing
 from .zoo import ModelSpec
 from .papers import Profile, Paper, Option
 from .report import show_markdown
-from .sampling import sample, TECHNIQUES, FIXED_SIZE, boundary_ratios, clear_fits
+from .sampling import sample, TECHNIQUES, FIXED_SIZE, boundary_ratios, clear_fits, BASELINES, LOG_PROBS
 from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
 
 # %% auto #0
@@ -117,6 +117,7 @@ class DiagnosisSetup:
     latent_layer:str
     seed:int=0 # the network's model seed
     latent_values:torch.Tensor|None=None # (items, units) the latent layer's output, where it is not one of `values`
+    log_probs:np.ndarray|None=None # (items, classes) the network's log probabilities (the softmax baselines' input)
 
     @property
     def latent(self) -> np.ndarray:
@@ -134,10 +135,10 @@ def network_setup(net, x, y, dataset:str, n_classes:int, model_seed:int=0, progr
      "`dataset`, in one pass")
     tensors = {**NEURON_TENSORS[dataset], 'latent': LATENT[dataset]}
     full, pred, values = full_aggregates(net, x, y, LAYERS[dataset], n_classes, keep=[*LAYERS[dataset], 'latent'],
-                                         progress=progress, tensors=tensors)
-    latent = values.pop('latent')
+                                         progress=progress, tensors=tensors, log_probs=True)
+    latent, log_probs = values.pop('latent'), values.pop('log_probs').numpy()
     return DiagnosisSetup(dataset, values, y.numpy(), pred.numpy(), full, n_classes, LATENT[dataset], model_seed,
-                          latent)
+                          latent, log_probs)
 
 # %% ../nbs/25_paper_sampling.ipynb #69747337
 def diagnosis_setup(zoo, spec:ModelSpec, p:SamplingProfile, seed:int=0, data_root=None,
@@ -214,6 +215,7 @@ BOUNDARY = ('gmm_full', 'gmm_spherical', 'max_margin') # the techniques that fit
 def draw(s:DiagnosisSetup, technique:str, frac:float, seed:int, fit_n:int|None=None, **opts) -> np.ndarray:
     "A report's sample of `s`: a boundary technique fitted on `fit_n` items (None: all of them, as the paper fits)"
     if technique in BOUNDARY: opts['fit_n'] = fit_n
+    if technique in LOG_PROBS: opts['log_probs'] = s.log_probs
     return sample(technique, s.latent, s.y_true, s.y_pred, frac, seed=seed, **opts)
 
 # %% ../nbs/25_paper_sampling.ipynb #fea72b40
@@ -421,7 +423,8 @@ PAPER = Paper(
              'sampling_table4': 'Table IV: right and wrong predictions in each 5% sample',
              'sampling_figure5': 'Figure 5: S1 precision against K for 5% samples',
              'sampling_figure6': 'Figure 6: the tuning factor j of the GMM and MaxMargin samples',
-             'sampling_figure7': 'Figure 7: time to create a 5% sample'},
+             'sampling_figure7': 'Figure 7: time to create a 5% sample',
+             'sampling_baselines': "Beyond the paper: the field's test prioritisation beside the eight techniques"},
     options={'galaxy_data': Option('auto', ('auto', *GALAXY_DATA), "the galaxy data: galaxy-zoo2 (the paper's), "
                                    "galaxy-zoo1, or auto: galaxy-zoo2 where the data root holds it (default auto)",
                                    resolve=galaxy_dataset)},

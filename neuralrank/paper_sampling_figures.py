@@ -17,7 +17,10 @@ __all__ = ['TECHNIQUE_STYLE', 'METRIC_LABEL', 'plot_sizes', 'plot_k', 'plot_j', 
 # %% ../nbs/27_paper_sampling_figures.ipynb #70e25c30
 TECHNIQUE_STYLE = {'random': ('#7f7f7f', ':'), 'stratified_cm': ('#8c564b', '--'), 'latent_grid': ('#bcbd22', '--'),
                    'gmm_full': ('#1f77b4', '-'), 'gmm_spherical': ('#17becf', '-'), 'max_margin': ('#d62728', '-'),
-                   'vas': ('#9467bd', '-.'), 'eb_tree': ('#2ca02c', 'none')}
+                   'vas': ('#9467bd', '-.'), 'eb_tree': ('#2ca02c', 'none'),
+                   # the field's baselines (not the paper's): dash-dotted and dotted
+                   'deepgini': ('#ff7f0e', '-.'), 'entropy': ('#e377c2', '-.'), 'margin': ('#393b79', ':'),
+                   'least_confidence': ('#637939', ':'), 'dsa': ('#e7ba52', '--')}
 METRIC_LABEL = {'S1': 'S1: top-10 precision (higher better)', 'S2': 'S2: cosine distance (lower better)',
                 'S3': 'S3: Jensen-Shannon distance (lower better)'}
 

@@ -9,7 +9,8 @@ from neuralrank.report import THRESHOLD_FROM
 
 REPORTS = ['neurons_table1', 'neurons_figure_filters', 'neurons_table2', 'neuralrank_figure2', 'neuralrank_figure3', 'neuralrank_table2', 'neuralrank_table3',
            'neuralrank_table4', 'neuralrank_table5', 'neuralrank_table6', 'neuralrank_estimators',
-           'sampling_figure4', 'sampling_table4', 'sampling_figure5', 'sampling_figure6', 'sampling_figure7']
+           'sampling_figure4', 'sampling_table4', 'sampling_figure5', 'sampling_figure6', 'sampling_figure7',
+           'sampling_baselines']
 
 
 def test_smoke_reproduce_runs_every_report(smoke_run):
