@@ -16,7 +16,7 @@ from .models import iter_layer_outputs, progress_bar
 
 # %% auto #0
 __all__ = ['neuron_values', 'combination_ids', 'Aggregates', 'aggregate', 'full_aggregates', 'neuron_table', 'query_scores',
-           'trivial_layers', 'query_summary']
+           'trivial_layers', 'query_summary', 'wilson_interval', 'bootstrap_answers', 'interval_coverage']
 
 # %% ../nbs/18_diagnosis.ipynb #229bf035
 def neuron_values(out:torch.Tensor, per_position:bool=True) -> torch.Tensor:
@@ -167,3 +167,64 @@ def trivial_layers(full:Aggregates, k:int) -> list:
 def query_summary(full:Aggregates, sample:Aggregates, k:int=10) -> dict:
     "The three query sets, each averaged over (layer, combination); S1 over the layers wider than K"
     return query_scores(full, sample, k)[['S1', 'S2', 'S3']].mean().to_dict()
+
+# %% ../nbs/18_diagnosis.ipynb #7aa8061b
+def _per_item_answers(v:torch.Tensor) -> dict:
+    "S2's and S3's per-item contributions: the values, and a one-hot of each item's most active neuron"
+    v = v.double()
+    return {'S2': v.numpy(), 'S3': torch.nn.functional.one_hot(v.argmax(1), v.shape[1]).double().numpy()}
+
+# %% ../nbs/18_diagnosis.ipynb #2701cd03
+def wilson_interval(p:np.ndarray, # observed shares
+                    n:float, # the (effective) number of items they are shares of
+                    level:float=0.95) -> tuple[np.ndarray, np.ndarray]:
+    "Wilson's score interval of a share: never empty at 0 or 1, unlike the share's bootstrap"
+    from scipy.stats import norm
+    z = norm.ppf((1 + level)/2)
+    centre, half = (p + z*z/(2*n))/(1 + z*z/n), z/(1 + z*z/n)*np.sqrt(p*(1 - p)/n + z*z/(4*n*n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+# %% ../nbs/18_diagnosis.ipynb #a7e96d62
+def bootstrap_answers(values:dict, # layer -> (items, neurons) neuron values of the whole test set
+                      y_true, y_pred, # its true and predicted classes
+                      idx, # the sample's rows
+                      weights=None, # per sampled item, its inverse inclusion probability (None: equal)
+                      draws:int=200, level:float=0.95, seed:int=0,
+                     ) -> dict:
+    "(query, layer) -> {'estimate', 'lo', 'hi', 'items'}: each combination's answers with intervals, and its items"
+    idx = np.asarray(idx)
+    g = combination_ids(y_true, y_pred).numpy()[idx]
+    w0 = np.ones(len(idx)) if weights is None else np.asarray(weights, float)
+    counts = np.random.default_rng(seed).multinomial(len(idx), np.full(len(idx), 1/len(idx)), size=draws)*w0[None]
+    n_combos, q = 2*(max(int(np.max(y_true)), int(np.max(y_pred))) + 1), ((1 - level)/2, (1 + level)/2)
+    out = {}
+    for l, v in values.items():
+        for query, a in _per_item_answers(v[torch.as_tensor(idx, dtype=torch.long)]).items():
+            est, lo, hi = (np.full((n_combos, a.shape[1]), np.nan) for _ in range(3))
+            for c in np.unique(g):
+                on = g == c
+                est[c] = w0[on]@a[on]/w0[on].sum()
+                if query == 'S3':  # shares: Wilson's interval, effective size (an unseen share bootstraps to 0..0)
+                    lo[c], hi[c] = wilson_interval(est[c], w0[on].sum()**2/(w0[on]**2).sum(), level)
+                    continue
+                tot = counts[:, on].sum(1)
+                boot = (counts[:, on]@a[on])[tot > 0]/tot[tot > 0, None]
+                lo[c], hi[c] = np.quantile(boot, q, axis=0)
+            out[(query, l)] = {'estimate': est, 'lo': lo, 'hi': hi, 'items': np.bincount(g, minlength=n_combos)}
+    return out
+
+# %% ../nbs/18_diagnosis.ipynb #1bfc728a
+def interval_coverage(full:Aggregates, # the full test set's answers
+                      intervals:dict, # `bootstrap_answers` of a sample
+                      min_items:int=5, # combinations with fewer sampled items have no interval worth checking
+                     ) -> pd.DataFrame:
+    "Per query and layer: the share of (combination, neuron) answers of the full set inside the sample's interval"
+    rows = []
+    for (query, l), iv in intervals.items():
+        counts = full.counts.numpy()
+        truth = full.means(l).numpy() if query == 'S2' else full.tops[l].numpy()/np.maximum(counts, 1)[:, None]
+        ok = (iv['items'][:len(counts)] >= min_items) & (counts > 0)
+        inside = (iv['lo'][ok] - 1e-12 <= truth[ok]) & (truth[ok] <= iv['hi'][ok] + 1e-12)
+        rows.append({'query': query, 'layer': l, 'combinations': int(ok.sum()), 'answers': int(inside.size),
+                     'coverage': inside.mean() if inside.size else np.nan})
+    return pd.DataFrame(rows)

@@ -18,15 +18,16 @@ from .zoo import ModelSpec
 from .papers import Profile, Paper, Option
 from .report import show_markdown
 from .sampling import sample, TECHNIQUES, FIXED_SIZE, boundary_ratios, clear_fits, BASELINES, LOG_PROBS
-from .diagnosis import full_aggregates, aggregate, query_summary, query_scores, Aggregates
+from .diagnosis import (full_aggregates, aggregate, query_summary, query_scores, Aggregates,
+                                  bootstrap_answers, interval_coverage)
 
 # %% auto #0
 __all__ = ['PROFILES', 'GALAXY_DATA', 'STANDS_IN', 'LAYERS', 'LATENT', 'NEURON_TENSORS', 'RANDOM_TECHNIQUES', 'BOUNDARY',
            'PAPER_TABLE4', 'DEVIATIONS', 'PAPER', 'SamplingProfile', 'sampling_spec', 'galaxy_dataset', 'zoo_specs',
            'DiagnosisSetup', 'network_setup', 'diagnosis_setup', 'report_datasets', 'galaxy_note', 'report_setups',
            'setup_table', 'replication', 'draw', 'evaluate_sizes', 'evaluate_matched', 'summarise', 'evaluate_k',
-           'evaluate_j', 'end_positions', 'time_techniques', 'wrong_shares', 'paper_share', 'allocation_table',
-           'with_deviation', 'claim_both_ways']
+           'evaluate_j', 'end_positions', 'time_techniques', 'wrong_shares', 'interval_coverages', 'paper_share',
+           'allocation_table', 'with_deviation', 'claim_both_ways']
 
 # %% ../nbs/25_paper_sampling.ipynb #493403f6
 @dataclass(frozen=True, kw_only=True)
@@ -346,6 +347,22 @@ def wrong_shares(s:DiagnosisSetup|list, frac:float, replicates:int, techniques=T
                 w = int(wrong[idx].sum())
                 rows.append({'seed': x.seed, 'technique': t, 'repeat': r, 'size': len(idx), 'right': len(idx) - w,
                              'wrong': w, 'share': w/len(idx)})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/25_paper_sampling.ipynb #c49c6db1
+def interval_coverages(s:DiagnosisSetup|list, # one network's setup, or one per model seed
+                       frac:float, replicates:int, techniques=TECHNIQUES, draws:int=200, progress:bool=False,
+                      ) -> pd.DataFrame:
+    ("How often each sample's 95% intervals of S2 and S3 hold the full set's answers, per model and sampling seed "
+     "(NaN: no combination had enough sampled items)")
+    rows, jobs = [], [(x, t, r) for x in _setups(s) for t in techniques for r in range(replicates)]
+    for x, t, r in tqdm(jobs, desc=f'intervals {_setups(s)[0].dataset}', disable=not progress):
+        cov = interval_coverage(x.full, bootstrap_answers(x.values, x.y_true, x.y_pred, draw(x, t, frac, r),
+                                                          draws=draws, seed=r))
+        for q, g in cov.groupby('query'):
+            n = g.answers.sum()
+            rows.append({'seed': x.seed, 'technique': t, 'repeat': r, 'query': q,
+                         'coverage': (g.coverage.fillna(0)*g.answers).sum()/n if n else np.nan})
     return pd.DataFrame(rows)
 
 # %% ../nbs/25_paper_sampling.ipynb #f9a52a31

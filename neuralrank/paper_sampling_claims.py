@@ -12,9 +12,9 @@ from .verdicts import Decision, decide, decide_over_seeds, all_of
 
 # %% auto #0
 __all__ = ['WITHIN', 'replicate_table', 'technique_means', 'per_seed', 'claim_rank', 'claim_best', 'claim_beats_on',
-           'claim_as_well', 'claim_smallest_and_rank', 'claim_most_wrong', 'claim_plateau', 'claim_weighted_below',
-           'claim_precision_at', 'claim_peak', 'claim_lowest_near', 'claim_exemplars_core', 'claim_slower',
-           'claim_under']
+           'claim_as_well', 'claim_smallest_and_rank', 'claim_most_wrong', 'claim_coverage', 'claim_plateau',
+           'claim_weighted_below', 'claim_precision_at', 'claim_peak', 'claim_lowest_near', 'claim_exemplars_core',
+           'claim_slower', 'claim_under']
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #cc4031cf
 _BETTER = {'S1': 1, 'S2': -1, 'S3': -1}  # S1 higher is better, S2 and S3 lower
@@ -115,6 +115,16 @@ def claim_most_wrong(shares:pd.DataFrame, # `wrong_shares` rows
                                within=WITHIN) for o in _others(tab, technique, apart)]
     left = f"; apart (own size): {', '.join(a for a in apart if a in tab)}" if any(a in tab for a in apart) else ''
     return all_of(parts, f'mean {value}: ' + ', '.join(f"{t} {v:.3g}" for t, v in mean.items()) + left)
+
+# %% ../nbs/26_paper_sampling_claims.ipynb #1d158b1a
+def claim_coverage(cov:pd.DataFrame, # `interval_coverages` rows
+                   technique:str='random', query:str='S2',
+                   at_least:float=0.9, # the share of answers the 95% intervals must hold
+                  ) -> Decision:
+    "`technique`'s samples' intervals hold at least `at_least` of the full set's `query` answers"
+    tab = cov[(cov.technique == technique) & (cov['query'] == query)].set_index(['seed', 'repeat']).coverage
+    return decide_over_seeds(per_seed(tab), at_least, True, what=f"{technique}: share of {query} answers inside",
+                             within=WITHIN)
 
 # %% ../nbs/26_paper_sampling_claims.ipynb #8ed166af
 def claim_plateau(jruns:pd.DataFrame, near:float=0.7, tol:float=0.02) -> Decision:
