@@ -16,8 +16,8 @@ from .models import iter_layer_outputs, threads_for
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'OUTPUT_ESTIMATORS', 'spectrum', 'logme_evidence', 'logme', 'hscore', 'ledoit_wolf', 'hscore_shrinkage',
-           'knn_predictions', 'knn_accuracy', 'leep', 'nleep_posteriors', 'nleep', 'check_estimators', 'score_features',
-           'model_scores']
+           'knn_predictions', 'knn_accuracy', 'leep', 'nleep_posteriors', 'nleep', 'parc', 'check_estimators',
+           'score_features', 'model_scores']
 
 # %% ../nbs/06_estimators.ipynb #d0673fdc
 def _prepare(features, labels) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -211,6 +211,21 @@ def nleep(features, labels, per_class:int=5, variance:float=0.8, seed:int=0) -> 
     "NLEEP (Li et al. 2021): LEEP with Gaussian-mixture posteriors in place of source classes; higher is better"
     return leep(nleep_posteriors(features, labels, per_class, variance, seed), labels)
 
+# %% ../nbs/06_estimators.ipynb #3ad4a16d
+def parc(features, labels, dim:int=32, n_max:int=1000, seed:int=0) -> float:
+    "PARC: Spearman correlation of the pairwise feature and label dissimilarities (x100)"
+    from scipy.stats import spearmanr
+    f, y, K = _prepare(features, labels)
+    if len(f) > n_max:
+        keep = torch.as_tensor(np.sort(np.random.default_rng(seed).choice(len(f), n_max, replace=False)))
+        f, y = f[keep], y[keep]
+    f = pca(f, min(dim, f.shape[1]), seed=seed).double()
+    f = (f - f.mean(0))/f.std(0).clamp(min=1e-12)
+    iu = np.triu_indices(len(f), 1)
+    d_feat = 1 - np.corrcoef(f.numpy())[iu]
+    d_label = 1 - np.corrcoef(torch.nn.functional.one_hot(y, K).double().numpy())[iu]
+    return float(100*spearmanr(d_feat, d_label).statistic)
+
 # %% ../nbs/06_estimators.ipynb #0fe40c93
 def _silhouette(features, labels, dim:int=10, variant:str='standard', metric:str='cosine', seed:int=0) -> float:
     f = torch.as_tensor(features) if not isinstance(features, torch.Tensor) else features
@@ -224,7 +239,7 @@ def _leep(outputs, labels, logits:bool=True) -> float:
 
 # %% ../nbs/06_estimators.ipynb #8d43a0a6
 ESTIMATORS = {'silhouette': _silhouette, 'logme': logme, 'hscore': hscore, 'hscore_shrinkage': hscore_shrinkage,
-              'knn': knn_accuracy, 'nleep': nleep, 'leep': _leep}
+              'knn': knn_accuracy, 'nleep': nleep, 'parc': parc, 'leep': _leep}
 OUTPUT_ESTIMATORS = ('leep',)
 
 # %% ../nbs/06_estimators.ipynb #2507667a

@@ -16,7 +16,7 @@ from .verdicts import Decision, Resampled, resampled, decide_over_seeds, all_of
 __all__ = ['layer_contrast', 'claim_sharpest_contrast', 'claim_top3_in_domain', 'claim_top2_then_cifar', 'claim_cifar_above',
            'claim_rank_match', 'claim_top_k', 'claim_top_within', 'claim_out_of_domain', 'claim_stable_over_dims',
            'claim_crossover', 'claim_layer_best', 'claim_order', 'variant_gaps', 'pooled_taus',
-           'claim_silhouette_close_to_best', 'claim_top1_as_often']
+           'claim_silhouette_close_to_best', 'claim_top1_as_often', 'claim_beats_floor']
 
 # %% ../nbs/20_paper_neuralrank_claims.ipynb #10c5b54f
 def _fmt(s:pd.Series, n=None, fmt:str='.3f') -> str:
@@ -242,3 +242,26 @@ def claim_top1_as_often(points, subs) -> Decision:
     d.detail = (f"targets whose most accurate model the estimator ranks first (of {len(points[0])}, mean over the "
                 "seeds): " + _fmt(hits.sort_values(ascending=False), fmt='.2f'))
     return d
+
+# %% ../nbs/20_paper_neuralrank_claims.ipynb #f930feea
+def _pooled_of(points, subs, name:str, col:str) -> tuple[list, list]:
+    "One ranker's `col` pooled over the targets: per model seed on all images, and on each subsample"
+    full = [_pooled(list(p.values()), col)[name] for p in points]
+    inner = [[_pooled([s[t][b] for t in p], col)[name] for b in range(min(len(v) for v in s.values()))]
+             for p, s in zip(points, subs)]
+    return full, inner
+
+# %% ../nbs/20_paper_neuralrank_claims.ipynb #1f7e46f4
+def claim_beats_floor(points, subs, # per model seed: target -> the estimators' agreement tables (and subsamples)
+                      estimator:str,
+                      floor_points=None, floor_subs=None, # the same for the floor rankers (None: chance, tau 0)
+                      floor:str='source accuracy', # the floor ranker's row in them
+                      col:str='kendall_tau') -> Decision:
+    "`estimator`'s `col` pooled over the targets beats the floor's (chance: 0), decided over the model seeds"
+    points, subs = _seed_lists(points, subs)
+    full, inner = _pooled_of(points, subs, estimator, col)
+    what = f"{estimator} minus {floor if floor_points is not None else 'chance (0)'}, mean {col} over the targets"
+    if floor_points is not None:
+        ff, fi = _pooled_of(*_seed_lists(floor_points, floor_subs), floor, col)
+        full, inner = [a - b for a, b in zip(full, ff)], [[a - b for a, b in zip(x, y)] for x, y in zip(inner, fi)]
+    return decide_over_seeds(inner, 0.0, what=what, within='target subsamples', points=full)

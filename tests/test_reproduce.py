@@ -83,7 +83,7 @@ def test_verdicts_follow_from_the_tables(smoke_run):
     hits = agree.top1.groupby(level=1).sum()
     assert claims[1]['estimate'] in {hits['silhouette'] - hits[e] for e in hits.index if e != 'silhouette'}  # the part that decided it
     assert all(f'silhouette minus {e}, targets won' in claims[1]['evidence'] for e in hits.index if e != 'silhouette')  # each pair apart
-    assert len(agree) == 4*7 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'leep'}
+    assert len(agree) == 4*8 and set(agree.index.get_level_values(1)) == {'silhouette', 'logme', 'hscore', 'hscore_shrinkage', 'knn', 'nleep', 'parc', 'leep'}
     from neuralrank.paper_neurons_claims import claim_counts
     t2 = pd.read_csv(smoke_run[0]/'out'/'neurons_table2'/'table2.csv', index_col=[0, 1])
     claims = json.loads((smoke_run[0]/'out'/'neurons_table2'/'report.json').read_text())['claims']
