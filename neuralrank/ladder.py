@@ -40,7 +40,7 @@ def scale_cause(small:dict, # the claim as the smaller profile stored it
                 large:dict|None, # the same claim at a larger profile (None: not run there)
                 small_profile:str, large_profile:str,
                ) -> str|None:
-    "The cause a larger run measures for a claim the smaller run did not hold: scale, paper, or None (none measured)"
+    "The cause a larger run measures for a smaller run's miss: scale, paper (claim, for ours), or None"
     if small['verdict'] == 'held' or large is None: return None
     if large['verdict'] == 'held':
         lo, hi = large['interval']
@@ -55,7 +55,8 @@ def scale_cause(small:dict, # the claim as the smaller profile stored it
         return (f"scale: {_f(es)} at {small_profile} to {_f(el)} at {large_profile}, in the claim's direction "
                 f"(threshold {_f(thr)}) by more than the {small_profile} interval's width {_f(width)}")
     if large['verdict'] == 'did not hold' and move <= 0:
-        return (f"paper: did not hold at {large_profile}, the largest profile measured, with no move toward the claim "
+        blame = 'claim' if small.get('whose') == 'ours' else 'paper'  # a claim of ours has no paper to blame
+        return (f"{blame}: did not hold at {large_profile}, the largest profile measured, with no move toward it "
                 f"({_f(es)} at {small_profile}, {_f(el)} at {large_profile})")
     return None
 

@@ -204,9 +204,11 @@ CAUSES = {
     'implementation': "the same algorithm as the paper's, implemented faster: a timing claim about the paper's code",
     'paper': "the paper's own numbers contradict the claim, or the largest profile measured misses and did not move "
              "toward it",
+    'claim': "a claim of ours that misses at the largest profile measured and did not move toward it: the claim is "
+             "wrong, not the scale",
     'unexplained': 'no measurement explains the miss yet',
 }
-MEASURED = ('scale', 'deviation', 'paper') # causes that must name their measurement: 'paper: <what was measured>'
+MEASURED = ('scale', 'deviation', 'paper', 'claim') # causes that name their measurement: 'paper: <what was measured>'
 
 # %% ../nbs/08_verdicts.ipynb #8332b838
 def more_to_decide(d:Decision, # an inconclusive decision
