@@ -18,8 +18,8 @@ from .switches import importance_switch
 from .checks import InputError
 
 # %% auto #0
-__all__ = ['UNIT_RANKINGS', 'unit_producer', 'l1_scores', 'activation_scores', 'random_scores', 'shapley_estimate', 'unit_scores',
-           'check_methods', 'with_ranks', 'rank_units', 'ranking_cost']
+__all__ = ['UNIT_RANKINGS', 'unit_producer', 'l1_scores', 'activation_scores', 'random_scores', 'taylor_scores',
+           'shapley_estimate', 'unit_scores', 'check_methods', 'with_ranks', 'rank_units', 'ranking_cost']
 
 # %% ../nbs/15_neurons.ipynb #22a1b3db
 def unit_producer(model:nn.Module, layer) -> nn.Module:
@@ -48,6 +48,27 @@ def random_scores(model, layer, x, y=None, seed:int=0) -> np.ndarray:
     "A seeded random score per unit"
     return np.random.default_rng(seed).random(unit_count(model, layer, x))
 
+# %% ../nbs/15_neurons.ipynb #1a3caa08
+def taylor_scores(model, layer, x, y, batch_size:int=256) -> np.ndarray:
+    ("First-order Taylor importance (Molchanov et al. 2017): per item, |mean over a unit's positions of its activation "
+     "times the loss's gradient there|, averaged over the items: the loss change removing the unit predicts")
+    _, module = layer_module(model, layer)
+    was, kept, total = model.training, {}, None
+    hook = module.register_forward_hook(lambda m, i, o: kept.__setitem__('a', o))
+    model.eval()
+    try:
+        for s in range(0, len(x), batch_size):
+            xb, yb = x[s:s + batch_size], torch.as_tensor(y[s:s + batch_size]).long()
+            with torch.enable_grad():
+                out = model(xb)
+                g, = torch.autograd.grad(nn.functional.cross_entropy(out, yb.to(out.device), reduction='sum'), kept['a'])
+            t = (kept['a'].detach()*g).flatten(2).mean(2) if g.dim() > 2 else kept['a'].detach()*g
+            part = t.abs().double().sum(0).cpu()
+            total = part if total is None else total + part
+    finally:
+        hook.remove(); model.train(was)
+    return (total/len(x)).numpy()
+
 # %% ../nbs/15_neurons.ipynb #a40ff483
 def shapley_estimate(model, layer, x, options:dict) -> str:
     ("The Shapley method a ranking uses: the one asked for, else exact up to `max_exact` (25) units and "
@@ -67,6 +88,7 @@ UNIT_RANKINGS = {
     'switches': lambda model, layer, x, y, **kw: np.asarray(importance_switch(model, layer, x, y, **kw)),
     'l1': lambda model, layer, x, y, **kw: l1_scores(model, layer),
     'activation': lambda model, layer, x, y, **kw: activation_scores(model, layer, x),
+    'taylor': lambda model, layer, x, y, **kw: taylor_scores(model, layer, x, y, **kw),
     'random': lambda model, layer, x, y, **kw: random_scores(model, layer, x, **kw),
 }
 
@@ -133,6 +155,12 @@ def _forward_cost(model, layer, x, y, **_) -> tuple[str, float]:
     layer_outputs(model, x[:256], layer)
     return f"one forward pass over {len(x):,} images", (time.time() - t0)*math.ceil(len(x)/256)
 
+# %% ../nbs/15_neurons.ipynb #2e28bd9f
+def _backward_cost(model, layer, x, y, **_) -> tuple[str, float]:
+    t0 = time.time()
+    taylor_scores(model, layer, x[:256], y[:256])
+    return f"one forward and backward pass over {len(x):,} images", (time.time() - t0)*math.ceil(len(x)/256)
+
 # %% ../nbs/15_neurons.ipynb #6ed55824
 def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
                  method:str='shapley', # a name in `UNIT_RANKINGS`
@@ -142,7 +170,7 @@ def ranking_cost(model:nn.Module, layer:int|str, x:torch.Tensor, y:torch.Tensor,
     if method not in UNIT_RANKINGS:
         raise InputError(f"unknown ranking method {method!r}: use {', '.join(UNIT_RANKINGS)}")
     if method == 'l1': unit_producer(model, layer)  # a layer l1 cannot rank is refused here, before the others' work
-    cost = {'shapley': _shapley_cost,
-            'switches': _switch_cost}.get(method, _forward_cost if method == 'activation' else None)
+    cost = {'shapley': _shapley_cost, 'switches': _switch_cost, 'taylor': _backward_cost}.get(
+        method, _forward_cost if method == 'activation' else None)
     work, seconds = cost(model, layer, x, y, **options) if cost else ('no pass over the data', 0.)
     return {'method': method, 'work': work, 'seconds': seconds}

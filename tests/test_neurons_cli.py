@@ -23,7 +23,7 @@ def test_saved_model_all_methods_json(saved_model):
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert (res['layer'], res['units'], res['n'], res['target']) == ('act', 8, 200, 'mnist')
-    assert res['methods'] == ['shapley', 'switches', 'l1', 'activation', 'random']
+    assert res['methods'] == ['shapley', 'switches', 'l1', 'activation', 'taylor', 'random']
     rows = res['units_ranked']
     assert sorted(u['unit'] for u in rows) == list(range(8)) and [u['shapley rank'] for u in rows] == list(range(1, 9))
     assert rows[0]['shapley'] >= rows[-1]['shapley']
