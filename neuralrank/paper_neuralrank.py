@@ -30,7 +30,7 @@ __all__ = ['PROFILES', 'TRAINING_SETS', 'TABLE6_BASE', 'LABELS', 'PAPER_TABLE2',
            'target_tables', 'score_and_transfer', 'layer_projections', 'layer_tables', 'over_seeds', 'seed_band',
            'band_words', 'half_widths', 'with_spread', 'replication', 'dims_tables', 'scores_over_dims',
            'estimator_targets', 'features_and_logits', 'estimator_scores', 'estimator_agreement', 'subsample_agreement',
-           'taus_of', 'centre_on']
+           'leave_source_out', 'taus_of', 'centre_on']
 
 # %% ../nbs/19_paper_neuralrank.ipynb #3fb5972e
 @dataclass(frozen=True, kw_only=True)
@@ -364,6 +364,20 @@ def subsample_agreement(outs:dict, y:torch.Tensor, accs:list, estimators, subset
      "accuracies `accs` on it")
     return [estimator_agreement(estimator_scores(outs, y, estimators, dim, variant, torch.as_tensor(idx)), acc)
             for idx, acc in tqdm(list(zip(subsets, accs)), desc='subsamples', disable=not progress, leave=False)]
+
+# %% ../nbs/19_paper_neuralrank.ipynb #35e15dbd
+def leave_source_out(scores:pd.DataFrame, # models (rows) x estimators' scores, and an 'accuracy' column
+                     sources:dict, # model -> the dataset it was trained on
+                    ) -> pd.DataFrame:
+    ("Kendall tau of each estimator against the accuracies with every model of one source dataset left out "
+     "(rows: the source left out; NaN where fewer than three models remain)")
+    est = [c for c in scores.columns if c != 'accuracy']
+    rows = {}
+    for s in sorted(set(sources.values())):
+        keep = [m for m in scores.index if sources[m] != s]
+        rows[s] = ({e: kendalltau(scores.loc[keep, e], scores.loc[keep, 'accuracy']).statistic for e in est}
+                   if len(keep) >= 3 else {e: np.nan for e in est})
+    return pd.DataFrame(rows).T.rename_axis('source left out')
 
 # %% ../nbs/19_paper_neuralrank.ipynb #c2885a31
 def taus_of(agreements:list[pd.DataFrame]) -> pd.DataFrame:
