@@ -24,7 +24,7 @@ liblinear solved to tol=1e-8 (at its default 1e-4 it stops where it still differ
 import argparse, os, time, warnings
 import numpy as np
 import torch
-from neuralrank.sampling import sample, TECHNIQUES, clear_fits
+from neuralrank.sampling import sample, TECHNIQUES, BASELINES, LOG_PROBS, clear_fits
 
 
 def latents(n, d, seed=0):
@@ -35,6 +35,13 @@ def latents(n, d, seed=0):
     d2 = ((z[:, None, :] - np.maximum(centres, 0)[None])**2).sum(-1)
     pred = np.where(rng.random(n) < 0.03, np.argsort(d2, 1)[:, 1], y)  # some items take the second-nearest class
     return z, y, pred
+
+
+def log_probs_of(z, y, pred):
+    "Log probabilities a model could give: a softmax of minus the squared distances to the class centroids, scaled"
+    c = np.stack([z[pred == k].mean(0) for k in np.unique(pred)])
+    logit = -((z[:, None] - c[None])**2).sum(-1)/z.shape[1]
+    return logit - np.logaddexp.reduce(logit, axis=1)[:, None]
 
 
 def reference_log_odds(z, y):
@@ -115,10 +122,13 @@ def main():
     if a.latents:
         f = np.load(a.latents); z, y, pred = f['z'].astype(np.float64), f['yt'], f['yp']; a.n, a.d = z.shape
     else: z, y, pred = latents(a.n, a.d)
+    lp = log_probs_of(z, y, pred)  # the softmax baselines' input (the real file holds latents only)
     m = round(a.frac*a.n)
     print(f"# {a.frac:.0%} samples of {a.n:,} latents in {a.d} dimensions; {os.cpu_count()} cpus, torch {torch.__version__}, numpy {np.__version__}")
-    ours = {t: timed(lambda: sample(t, z, y, pred, a.frac), a.repeats) for t in TECHNIQUES}
-    sizes = {t: len(sample(t, z, y, pred, a.frac)) for t in TECHNIQUES}
+    ALL = TECHNIQUES + BASELINES
+    kw = lambda t: {'log_probs': lp} if t in LOG_PROBS else {}
+    ours = {t: timed(lambda: sample(t, z, y, pred, a.frac, **kw(t)), a.repeats) for t in ALL}
+    sizes = {t: len(sample(t, z, y, pred, a.frac, **kw(t))) for t in ALL}
     warnings.simplefilter('ignore')
     from sklearn.mixture import BayesianGaussianMixture
     from sklearn.svm import LinearSVC
@@ -135,7 +145,7 @@ def main():
     naive['max_margin'] = time.perf_counter() - t0
     print('| technique | sample size | neuralrank | obvious implementation | speed-up |')
     print('|---|---|---|---|---|')
-    for t in TECHNIQUES:
+    for t in ALL:
         nv = naive.get(t)
         extra = f"{nv:.2f} s{' (extrapolated)' if t == 'vas' else ''} | {nv/ours[t]:.0f}x" if nv else ' | '
         print(f"| {t} | {sizes[t]} | {ours[t]:.3f} s | {extra} |")
