@@ -209,7 +209,7 @@ class UnitImportance(tp.importance.Importance):
 
 # %% ../nbs/16_compress.ipynb #234cf9c0
 def unit_importance(model:nn.Module, layers:list, x:torch.Tensor, y:torch.Tensor,
-                    method:str='shapley', # a name in `UNIT_RANKINGS`: shapley, switches, l1, activation, taylor, random
+                    method:str='shapley', # a name in `UNIT_RANKINGS` (shapley, switches, l1, activation, taylor, ...)
                     **options, # passed to the ranking (as for `unit_scores`)
                    ) -> UnitImportance:
     "A Torch-Pruning importance from one of our rankings, computed on each of `layers`"

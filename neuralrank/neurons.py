@@ -50,8 +50,8 @@ def random_scores(model, layer, x, y=None, seed:int=0) -> np.ndarray:
 
 # %% ../nbs/15_neurons.ipynb #1a3caa08
 def taylor_scores(model, layer, x, y, batch_size:int=256) -> np.ndarray:
-    ("First-order Taylor importance (Molchanov et al. 2017): per item, |mean over a unit's positions of its activation "
-     "times the loss's gradient there|, averaged over the items: the loss change removing the unit predicts")
+    ("First-order Taylor importance (Molchanov et al. 2017): per item, |mean over a unit's positions of activation "
+     "x the loss's gradient|, averaged over the items: the loss change that removing the unit predicts")
     _, module = layer_module(model, layer)
     was, kept, total = model.training, {}, None
     hook = module.register_forward_hook(lambda m, i, o: kept.__setitem__('a', o))
@@ -61,7 +61,8 @@ def taylor_scores(model, layer, x, y, batch_size:int=256) -> np.ndarray:
             xb, yb = x[s:s + batch_size], torch.as_tensor(y[s:s + batch_size]).long()
             with torch.enable_grad():
                 out = model(xb)
-                g, = torch.autograd.grad(nn.functional.cross_entropy(out, yb.to(out.device), reduction='sum'), kept['a'])
+                loss = nn.functional.cross_entropy(out, yb.to(out.device), reduction='sum')
+                g, = torch.autograd.grad(loss, kept['a'])
             t = (kept['a'].detach()*g).flatten(2).mean(2) if g.dim() > 2 else kept['a'].detach()*g
             part = t.abs().double().sum(0).cpu()
             total = part if total is None else total + part

@@ -23,8 +23,8 @@ __all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'REFERENCE_FILE', 
            'untested_markdown', 'not_run_markdown', 'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to',
            'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts',
            'missing_data', 'reference_verdicts', 'write_reference_verdicts', 'load_reference_verdicts',
-           'reference_cell', 'reference_note', 'verdict_badges', 'write_index', 'library_notebooks', 'notebook_heading',
-           'execute_notebook', 'build_docs']
+           'reference_parts', 'reference_cell', 'reference_note', 'verdict_badges', 'write_index', 'library_notebooks',
+           'notebook_heading', 'execute_notebook', 'build_docs']
 
 # %% ../nbs/09_report.ipynb #726e4ceb
 WHOSE = ('paper', 'ours') # the paper's own claims, and ours (beyond the paper)
@@ -458,18 +458,22 @@ def load_reference_verdicts(path:Path|None=None) -> dict:
     return json.loads(p.read_text()) if p.exists() else {}
 
 # %% ../nbs/09_report.ipynb #8fb94c91
-def reference_cell(reference:dict, # `reference_verdicts` (or `load_reference_verdicts`) output
-                   report:str, claim:str) -> str:
-    "What each reference run decided for one claim, e.g. 'quick: held [0.1..0.2], 3 · full: did not hold ...'"
-    cells = []
+def reference_parts(reference:dict, # `reference_verdicts` (or `load_reference_verdicts`) output
+                    report:str, claim:str) -> list[tuple[str, str, str]]:
+    "(run, verdict, its interval and replicates and cause) for each reference run that decided the claim"
+    out = []
     for name, run in reference.items():
         c = run['claims'].get(report, {}).get(claim)
         if c is None: continue
         lo, hi = c['interval']
         f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
         iv = f" [{f(lo)}..{f(hi)}]" if lo == lo else ''
-        cells.append(f"{name}: {c['verdict']}{iv}, {c['replicates']}" + (f" ({c['cause']})" if c.get('cause') else ''))
-    return ' · '.join(cells)
+        out.append((name, c['verdict'], f"{iv}, {c['replicates']}" + (f" ({c['cause']})" if c.get('cause') else '')))
+    return out
+
+def reference_cell(reference:dict, report:str, claim:str) -> str:
+    "What each reference run decided for one claim, e.g. 'quick: held [0.1..0.2], 3 · full: did not hold ...'"
+    return ' · '.join(f"{n}: {v}{rest}" for n, v, rest in reference_parts(reference, report, claim))
 
 # %% ../nbs/09_report.ipynb #47c446b2
 def reference_note(reference:dict) -> str:
@@ -485,6 +489,13 @@ def _ref_cells(r:ReportRun, reference:dict) -> list[str]|None:
     "The reference runs' verdicts of a run's claims, or None where no reference run holds any of them"
     cells = [reference_cell(reference, r.name, c['claim']) for c in r.claims]
     return cells if any(cells) else None
+
+# %% ../nbs/09_report.ipynb #472eecde
+def _ref_html(reference:dict, report:str, claim:str) -> str:
+    "The reference runs' verdicts of one claim as HTML, each verdict in its colour"
+    e = html.escape
+    return ' · '.join(f"{e(n)}: <span class={_CLASS[v]}>{e(v)}</span>{e(rest)}"
+                      for n, v, rest in reference_parts(reference, report, claim))
 
 # %% ../nbs/09_report.ipynb #def72eac
 def _report_md(r:ReportRun, out:Path, reference:dict) -> list[str]:
@@ -586,8 +597,8 @@ def _report_html(r:ReportRun, out:Path, reference:dict) -> list[str]:
         h.append('<table>' + _tr(*heads, *(['reference runs'] if refs else []), tag='th'))
         h += [_tr(e(c.source), e(_whose(c)), e(c.claim), (e(_quoted(c)), 'quote'), (e(c.verdict), _CLASS[c.verdict]),
                   e(_iv(c)), c.replicates, e(c.threshold_from), e(c.cause or ''), e(c.evidence),
-                  *([e(ref)] if refs else []))
-              for c, ref in zip(_stored_claims(r), refs or [None] * len(r.claims))]
+                  *([_ref_html(reference, r.name, c.claim)] if refs else []))
+              for c in _stored_claims(r)]
         h.append('</table>')
     lines = not_run_markdown(r.not_run).split('\n\n')
     h += [f"<p class=unsure>{e(l.strip().replace('**', ''))}</p>" for l in lines if l]
