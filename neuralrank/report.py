@@ -19,10 +19,10 @@ from .verdicts import Decision, CAUSES, VERDICTS, cause_of
 
 # %% auto #0
 __all__ = ['WHOSE', 'THRESHOLD_FROM', 'KERNEL_ARGS', 'KINDS', 'REFERENCE_FILE', 'VERDICT_COLOURS', 'PAGE_CSS', 'BADGE_CSS',
-           'threshold_origin', 'Claim', 'claims_markdown', 'replication_markdown', 'df_markdown', 'show_markdown',
-           'untested_markdown', 'not_run_markdown', 'ReportWriter', 'reports_dir', 'find_reports', 'stderr_to',
-           'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'claim_kind', 'kind_counts',
-           'missing_data', 'reference_verdicts', 'write_reference_verdicts', 'load_reference_verdicts',
+           'threshold_origin', 'Claim', 'interval_text', 'claims_markdown', 'replication_markdown', 'df_markdown',
+           'show_markdown', 'untested_markdown', 'not_run_markdown', 'ReportWriter', 'reports_dir', 'find_reports',
+           'stderr_to', 'render_html', 'ReportRun', 'run_report', 'verdict_counts', 'cause_counts', 'claim_kind',
+           'kind_counts', 'missing_data', 'reference_verdicts', 'write_reference_verdicts', 'load_reference_verdicts',
            'reference_parts', 'reference_cell', 'reference_note', 'verdict_badges', 'write_index', 'library_notebooks',
            'notebook_heading', 'execute_notebook', 'build_docs']
 
@@ -83,10 +83,12 @@ class Claim:
                    d.threshold, d.higher)
 
 # %% ../nbs/09_report.ipynb #e93eeea0
-def _iv(c:Claim) -> str:
-    lo, hi = c.interval
+def interval_text(lo:float, hi:float) -> str:
+    "A 95% interval as text, '0.1..0.2' (thousands without decimals), or 'n/a' where it is undefined"
     f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
     return f"{f(lo)}..{f(hi)}" if lo == lo else 'n/a'
+
+def _iv(c:Claim) -> str: return interval_text(*c.interval)
 
 # %% ../nbs/09_report.ipynb #a84cbd5a
 def _whose(c:Claim) -> str:
@@ -466,8 +468,7 @@ def reference_parts(reference:dict, # `reference_verdicts` (or `load_reference_v
         c = run['claims'].get(report, {}).get(claim)
         if c is None: continue
         lo, hi = c['interval']
-        f = lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
-        iv = f" [{f(lo)}..{f(hi)}]" if lo == lo else ''
+        iv = f" [{interval_text(lo, hi)}]" if lo == lo else ''
         out.append((name, c['verdict'], f"{iv}, {c['replicates']}" + (f" ({c['cause']})" if c.get('cause') else '')))
     return out
 
